@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# EdgeStudy build driver.
+#
+#   ./build.sh run            set up if needed, build the web page, serve it on http://127.0.0.1:8080
+#   ./build.sh run --native   set up if needed, build and open the desktop window
+#   ./build.sh test           set up if needed, build everything, run every test suite
+#   ./build.sh setup          install the toolchain and dependencies (idempotent, fast when done)
+#   ./build.sh native         build the desktop app, the CLI and the native tests   (build/native)
+#   ./build.sh web            build the page, the wasm CLI and the wasm tests        (build/web)
+#   ./build.sh dist           build the single-file page dist/edgestudy.html (works from file://)
+#
+# Every dependency comes from Debian's packages or the npm registry (see setup below).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+DEPS="$ROOT/.deps"
+JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
+BUILD_TYPE="${BUILD_TYPE:-Release}"
+
+# Emscripten 3.1.6 from Debian: its JS tools need Debian's node modules and Debian's python.
+export NODE_PATH="/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}"
+export EMSDK_PYTHON=/usr/bin/python3
+
+APT_PACKAGES=(
+    build-essential cmake ninja-build pkg-config dpkg-dev
+    emscripten                       # wasm toolchain (clang 14 + binaryen)
+    libglfw3-dev libgl-dev           # desktop window
+    doctest-dev                      # tests
+    libsimde-dev                     # wasm_simd128 intrinsics natively
+    nlohmann-json3-dev libcli11-dev  # JSON, CLI parsing
+    fonts-wqy-microhei python3-fonttools   # CJK font, subset at build time
+    dataset-fashion-mnist            # the data the models learn from
+    chromium                         # headless browser tests
+    xvfb xauth libgl1-mesa-dri imagemagick  # desktop smoke test + screenshots
+)
+# node and npm come with the machine (a newer Node.js than Debian's, whose npm conflicts
+# with it); Debian's are installed only where none is present.
+
+log() { printf '\033[1m[build.sh]\033[0m %s\n' "$*" >&2; }
+die() { printf '[build.sh] error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+        die "need root to run: $* (re-run as root or install sudo)"; fi
+}
+
+# --- setup -------------------------------------------------------------------------------
+setup_missing() {
+    # Prints what is missing; prints nothing when everything is present.
+    local c
+    for c in cmake emcc em++ chromium xvfb-run node npm convert dpkg-source; do
+        command -v "$c" >/dev/null 2>&1 || echo "command:$c"
+    done
+    local f
+    for f in /usr/include/doctest/doctest.h /usr/include/simde/wasm/simd128.h \
+             /usr/include/nlohmann/json.hpp /usr/include/CLI/CLI.hpp /usr/include/GLFW/glfw3.h \
+             /usr/share/fonts/truetype/wqy/wqy-microhei.ttc \
+             /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz \
+             /usr/lib/x86_64-linux-gnu/dri/swrast_dri.so; do
+        [ -e "$f" ] || echo "file:$f"
+    done
+    /usr/bin/python3 -c 'import fontTools.subset' 2>/dev/null || echo "python:fontTools"
+    [ -f "$DEPS/imgui/imgui.cpp" ] && [ -f "$DEPS/imgui/backends/imgui_impl_glfw.cpp" ] || echo "imgui-source"
+    [ -f "$DEPS/include/nlohmann/json.hpp" ] && [ -f "$DEPS/include/doctest/doctest.h" ] \
+        && [ -f "$DEPS/include/CLI/CLI.hpp" ] || echo "header-copies"
+    [ -f node_modules/playwright-core/package.json ] && [ node_modules/.package-lock.json -nt package-lock.json ] \
+        || echo "npm:playwright-core"
+}
+
+enable_deb_src() {
+    # `apt-get source imgui` needs deb-src entries.
+    local changed=0
+    if [ -f /etc/apt/sources.list.d/debian.sources ] && \
+       ! grep -q '^Types:.*deb-src' /etc/apt/sources.list.d/debian.sources; then
+        as_root sed -i 's/^Types: deb$/Types: deb deb-src/' /etc/apt/sources.list.d/debian.sources
+        changed=1
+    fi
+    if [ -f /etc/apt/sources.list ] && grep -q '^deb ' /etc/apt/sources.list && \
+       ! grep -q '^deb-src ' /etc/apt/sources.list; then
+        as_root sh -c "grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' >> /etc/apt/sources.list"
+        changed=1
+    fi
+    echo "$changed"
+}
+
+cmd_setup() {
+    local missing
+    missing="$(setup_missing)"
+    if [ -z "$missing" ]; then
+        log "setup: everything present"
+        return 0
+    fi
+    log "setup: missing: $(echo "$missing" | tr '\n' ' ')"
+    local need_apt=0
+    if echo "$missing" | grep -qE '^(command|file|python):'; then need_apt=1; fi
+    if echo "$missing" | grep -q '^imgui-source'; then need_apt=1; fi
+
+    if [ "$need_apt" = 1 ]; then
+        enable_deb_src >/dev/null
+        log "apt-get update"
+        as_root apt-get update -qq
+        local pkgs=("${APT_PACKAGES[@]}")
+        command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+        command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+        log "apt-get install ${#pkgs[@]} packages"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "${pkgs[@]}" >/tmp/edgestudy-apt.log 2>&1 || { tail -n 20 /tmp/edgestudy-apt.log >&2; die "apt-get install failed"; }
+    fi
+
+    if [ ! -f "$DEPS/imgui/imgui.cpp" ] || [ ! -f "$DEPS/imgui/backends/imgui_impl_glfw.cpp" ]; then
+        log "fetching Dear ImGui sources (apt-get source imgui) into .deps/imgui"
+        local tmp
+        tmp="$(mktemp -d)"
+        (cd "$tmp" && apt-get source -qq imgui >/dev/null 2>&1) || die "apt-get source imgui failed (is deb-src enabled?)"
+        local src
+        src="$(find "$tmp" -maxdepth 1 -type d -name 'imgui-*' | head -n1)"
+        [ -n "$src" ] && [ -f "$src/imgui.cpp" ] || die "apt-get source imgui produced no imgui.cpp"
+        mkdir -p "$DEPS"
+        rm -rf "$DEPS/imgui"
+        mv "$src" "$DEPS/imgui"
+        rm -rf "$tmp"
+    fi
+
+    # Header-only libraries are copied next to the sources so that emcc never sees -I/usr/include.
+    mkdir -p "$DEPS/include"
+    local h
+    for h in nlohmann doctest CLI; do
+        rm -rf "$DEPS/include/$h"
+        cp -r "/usr/include/$h" "$DEPS/include/$h"
+    done
+
+    if [ ! -f node_modules/playwright-core/package.json ] || \
+       [ ! node_modules/.package-lock.json -nt package-lock.json ]; then
+        log "npm ci (playwright-core, pinned by package-lock.json)"
+        npm ci --no-audit --no-fund --loglevel=error >/dev/null || die "npm ci failed"
+        touch node_modules/.package-lock.json
+    fi
+
+    missing="$(setup_missing)"
+    [ -z "$missing" ] || die "setup incomplete, still missing: $(echo "$missing" | tr '\n' ' ')"
+    log "setup: done"
+}
+
+# --- builds ------------------------------------------------------------------------------
+cmd_native() {
+    cmd_setup
+    local gen=()
+    command -v ninja >/dev/null && gen=(-G Ninja)
+    if [ ! -f build/native/CMakeCache.txt ]; then
+        cmake -S . -B build/native "${gen[@]}" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null
+    fi
+    log "building native (build/native)"
+    cmake --build build/native -j "$JOBS"
+}
+
+cmd_web() {
+    cmd_setup
+    local gen=()
+    command -v ninja >/dev/null && gen=(-G Ninja)
+    if [ ! -f build/web/CMakeCache.txt ]; then
+        emcmake cmake -S . -B build/web "${gen[@]}" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
+            -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
+    fi
+    log "building web (build/web)"
+    cmake --build build/web -j "$JOBS"
+}
+
+cmd_dist() {
+    cmd_web
+    mkdir -p dist
+    cp build/web/single/edgestudy.html dist/edgestudy.html
+    log "dist/edgestudy.html ($(du -h dist/edgestudy.html | cut -f1)) — open it straight from disk"
+}
+
+cmd_test() {
+    cmd_native
+    cmd_dist
+    local failed=0 passed_total=0 failed_total=0 out
+    for dir in build/native build/web; do
+        log "ctest in $dir"
+        out="$(mktemp)"
+        if ! (cd "$dir" && ctest --output-on-failure --timeout 600 -j "$JOBS" 2>&1 | tee "$out"); then
+            failed=1
+        fi
+        local line p f
+        line="$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$out" | tail -n1 || true)"
+        if [ -z "$line" ]; then
+            failed=1
+            failed_total=$((failed_total + 1))
+        else
+            f="$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/')"
+            t="$(echo "$line" | sed -E 's/.* tests failed out of ([0-9]+).*/\1/')"
+            p=$((t - f))
+            passed_total=$((passed_total + p))
+            failed_total=$((failed_total + f))
+            [ "$f" = 0 ] || failed=1
+        fi
+        rm -f "$out"
+    done
+    echo "edgestudy: $passed_total passed, $failed_total failed"
+    return "$failed"
+}
+
+cmd_run() {
+    if [ "${1:-}" = "--native" ]; then
+        cmd_native
+        exec ./build/native/edgestudy
+    fi
+    cmd_web
+    local port="${PORT:-8080}"
+    exec node web/serve.mjs --dir build/web/site --port "$port"
+}
+
+usage() {
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+case "${1:-}" in
+    setup) cmd_setup ;;
+    native) cmd_native ;;
+    web) cmd_web ;;
+    dist) cmd_dist ;;
+    test) cmd_test ;;
+    run) shift; cmd_run "$@" ;;
+    -h|--help|help|"") usage ;;
+    *) usage; die "unknown command '$1'" ;;
+esac

@@ -1,0 +1,97 @@
+// The page: the ImGui front end on WebGL2, plus the hooks behind window.edgestudy
+// (web/api.js). IDBFS is mounted and loaded by web/pre.js before main() runs.
+#include "api/dispatcher.h"
+#include "platform/glfw_app.h"
+
+#include <GLFW/glfw3.h>
+#include <emscripten.h>
+#include <emscripten/html5.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+namespace {
+
+es::platform::glfw_app* g_app = nullptr;
+
+// clang-format off
+EM_JS(char*, es_js_locale, (), {
+    var l = (navigator.languages && navigator.languages.length) ? navigator.languages[0] : (navigator.language || "");
+    return allocateUTF8(l);
+});
+EM_JS(void, es_js_persist, (), { if (Module.esPersist) Module.esPersist(); });
+EM_JS(void, es_js_mark_ready, (), { if (Module.esMarkReady) Module.esMarkReady(); });
+EM_JS(const char*, es_js_data_dir, (), { return allocateUTF8(Module.esDataDir || "/edgestudy"); });
+// clang-format on
+
+// The canvas fills the window (CSS); its backing store follows CSS size x devicePixelRatio.
+void sync_canvas_size(es::platform::glfw_app& app) {
+    double css_w = 0, css_h = 0;
+    emscripten_get_element_css_size("#canvas", &css_w, &css_h);
+    const double dpr = emscripten_get_device_pixel_ratio();
+    const int w = std::max(1, static_cast<int>(std::lround(css_w * dpr)));
+    const int h = std::max(1, static_cast<int>(std::lround(css_h * dpr)));
+    int cur_w = 0, cur_h = 0;
+    glfwGetWindowSize(app.window, &cur_w, &cur_h);
+    if (w != cur_w || h != cur_h) glfwSetWindowSize(app.window, w, h);
+    app.st.device_scale = static_cast<float>(dpr);
+}
+
+void frame(void* arg) {
+    auto& app = *static_cast<es::platform::glfw_app*>(arg);
+    sync_canvas_size(app);
+    es::platform::glfw_app_frame(app);
+    // Ready once a full frame with tab positions has been drawn.
+    if (app.st.frame == 2) es_js_mark_ready();
+}
+
+std::string g_answer;  // keeps the returned C string alive until the next call
+
+}  // namespace
+
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE const char* es_api_run(const char* request) {
+    g_answer = es::api::run_text(request ? request : "");
+    return g_answer.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE const char* es_ui_get() {
+    if (!g_app) return "{\"error\":\"the UI is not running yet\"}";
+    auto j = es::ui::ui_state_json(g_app->st);
+    j["device_pixel_ratio"] = g_app->st.device_scale;
+    g_answer = j.dump();
+    return g_answer.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE const char* es_ui_set(const char* request) {
+    if (!g_app) return "{\"error\":\"the UI is not running yet\"}";
+    auto j = nlohmann::json::parse(request ? request : "", nullptr, false);
+    g_answer = (j.is_discarded() ? es::api::make_error("the ui request is not valid JSON")
+                                 : es::ui::ui_apply_json(g_app->st, j))
+                   .dump();
+    return g_answer.c_str();
+}
+
+}  // extern "C"
+
+int main() {
+    static es::platform::glfw_app app;
+    char* locale = es_js_locale();
+    const char* dir = es_js_data_dir();
+    es::ui::platform_hooks hooks{dir, locale, [] { es_js_persist(); }};
+    std::free(locale);
+    std::free(const_cast<char*>(dir));
+    double css_w = 1280, css_h = 800;
+    emscripten_get_element_css_size("#canvas", &css_w, &css_h);
+    std::string err;
+    if (!es::platform::glfw_app_init(app, static_cast<int>(css_w), static_cast<int>(css_h), hooks, &err)) {
+        EM_ASM({ if (Module.esFatal) Module.esFatal(UTF8ToString($0)); }, err.c_str());
+        return 1;
+    }
+    g_app = &app;
+    emscripten_set_main_loop_arg(frame, &app, 0, false);
+    return 0;
+}

@@ -1,0 +1,94 @@
+// app: the ImGui front end's state and frame. Panels are functions of app_state; the
+// platform layer (main_native.cpp / main_web.cpp) owns the window and calls, per frame:
+//
+//   es::ui::app_before_frame(st);   // rebuild fonts/style when scale or theme changed
+//   ImGui::NewFrame(); es::ui::app_frame(st); ImGui::Render();
+//
+// Everything that outlives a frame lives here, not in function statics.
+#pragma once
+
+#include "i18n/i18n.h"
+#include "store/settings.h"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace es::ui {
+
+enum class panel_id : int {
+    panel_calculators,
+    panel_architectures,
+    panel_quantization,
+    panel_pruning,
+    panel_roofline,
+    panel_results,
+    panel_quiz,
+    panel_settings,
+};
+inline constexpr int panel_count = 8;
+
+// "calculators", "architectures", ... (the ids used by tests and the page's ui hooks).
+const char* panel_name(panel_id p);
+std::optional<panel_id> parse_panel(std::string_view name);
+
+struct rect {
+    float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+};
+
+struct platform_hooks {
+    std::string data_dir;            // folder of settings.json (IDBFS mount in the page)
+    std::string locale;              // browser/OS locale, picks the default language
+    std::function<void()> persist;   // after a store write (the page syncs IndexedDB)
+};
+
+struct app_state {
+    platform_hooks hooks;
+    store::settings settings;
+    i18n::lang lang = i18n::lang::en;     // effective language
+    panel_id panel = panel_id::panel_calculators;
+    std::optional<panel_id> requested_panel;  // programmatic switch, applied by the tab bar
+
+    float device_scale = 1.0f;       // devicePixelRatio / monitor content scale (platform)
+    float built_scale = 0.0f;        // scale the fonts and style were built for
+    store::theme built_theme = store::theme::dark;
+    bool style_built = false;
+
+    std::array<rect, panel_count> tab_rects{};  // in framebuffer pixels, for tests and hit checks
+    std::uint64_t frame = 0;
+    float framebuffer_w = 0, framebuffer_h = 0;
+
+    std::string storage_message;              // a store problem, shown in Settings
+    std::vector<std::string> settings_warnings;
+    nlohmann::json selftest;                  // the `selftest` answer, computed once
+};
+
+// Loads settings from hooks.data_dir, picks the language (stored, else the locale).
+void app_init(app_state& st, platform_hooks hooks);
+// Fonts and style follow scale and theme; call before ImGui::NewFrame().
+void app_before_frame(app_state& st);
+// Draws the whole UI for one frame.
+void app_frame(app_state& st);
+
+// UI scale in use: the user's setting, or the device scale when automatic.
+float effective_scale(const app_state& st);
+void set_language(app_state& st, i18n::lang l);
+void set_theme(app_state& st, store::theme t);
+void set_ui_scale(app_state& st, float scale);  // 0 = automatic
+std::string settings_path(const app_state& st);
+
+// Short alias for a translated string in the current language.
+inline const char* tr(const app_state& st, std::string_view key) { return i18n::tr(st.lang, key); }
+
+// The page's (and tests') view of the UI: panel, language, theme, scale, tab rectangles.
+nlohmann::json ui_state_json(const app_state& st);
+// Applies {"panel", "lang", "theme", "ui_scale"}; returns {"ok": true} or {"error": ...}.
+nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& request);
+
+}  // namespace es::ui

@@ -1,0 +1,68 @@
+#include "ui/panels/panels.h"
+
+#include <imgui.h>
+
+#include <string>
+
+namespace es::ui {
+
+namespace {
+
+const panel_def table[] = {
+    {panel_id::panel_calculators, "calculators", "panel.calculators.title", panel_intro},
+    {panel_id::panel_architectures, "architectures", "panel.architectures.title", panel_intro},
+    {panel_id::panel_quantization, "quantization", "panel.quantization.title", panel_intro},
+    {panel_id::panel_pruning, "pruning", "panel.pruning.title", panel_intro},
+    {panel_id::panel_roofline, "roofline", "panel.roofline.title", panel_intro},
+    {panel_id::panel_results, "results", "panel.results.title", panel_intro},
+    {panel_id::panel_quiz, "quiz", "panel.quiz.title", panel_intro},
+    {panel_id::panel_settings, "settings", "panel.settings.title", panel_settings},
+};
+static_assert(sizeof(table) / sizeof(table[0]) == panel_count);
+
+}  // namespace
+
+std::span<const panel_def> panel_table() { return table; }
+
+void text_wrapped(const char* s) {
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextUnformatted(s);
+    ImGui::PopTextWrapPos();
+}
+
+void bullet_lines(const char* lines) {
+    std::string all(lines);
+    size_t start = 0;
+    while (start <= all.size()) {
+        size_t end = all.find('\n', start);
+        if (end == std::string::npos) end = all.size();
+        if (end > start) {
+            ImGui::Bullet();
+            ImGui::SameLine();
+            text_wrapped(all.substr(start, end - start).c_str());
+        }
+        start = end + 1;
+    }
+}
+
+void heading(const app_state&, const char* s) {
+    ImGui::Spacing();
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_PlotLinesHovered));
+    ImGui::TextUnformatted(s);
+    ImGui::PopStyleColor();
+    ImGui::Separator();
+}
+
+void panel_intro(app_state& st, const panel_def& self) {
+    const std::string k = std::string("panel.") + self.key;
+    heading(st, tr(st, k + ".title"));
+    text_wrapped(tr(st, k + ".summary"));
+    heading(st, tr(st, "panel.common.plan_heading"));
+    bullet_lines(tr(st, k + ".plan"));
+    heading(st, tr(st, "panel.common.sheet_heading"));
+    bullet_lines(tr(st, k + ".sheet"));
+    ImGui::Spacing();
+    ImGui::TextDisabled("%s", tr(st, "panel.common.in_progress"));
+}
+
+}  // namespace es::ui

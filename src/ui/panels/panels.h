@@ -1,0 +1,30 @@
+// panels: the one table of panels the tab bar and the View menu show, in order.
+// A panel is a function of app_state: it reads state, calls the dispatcher or the engine,
+// and draws. Panels that later issues fill start as an introduction of what they hold.
+#pragma once
+
+#include "ui/app.h"
+
+#include <span>
+
+namespace es::ui {
+
+struct panel_def {
+    panel_id id;
+    const char* key;        // string-table prefix: "panel.<key>.title", ".summary", ".plan", ".sheet"
+    const char* title_key;  // "panel.<key>.title"
+    void (*draw)(app_state& st, const panel_def& self);
+};
+
+std::span<const panel_def> panel_table();
+
+// Title, summary, planned contents and the study-sheet sections of a panel.
+void panel_intro(app_state& st, const panel_def& self);
+void panel_settings(app_state& st, const panel_def& self);
+
+// Shared drawing helpers.
+void text_wrapped(const char* s);
+void bullet_lines(const char* lines);  // one bullet per '\n'-separated line
+void heading(const app_state& st, const char* s);
+
+}  // namespace es::ui

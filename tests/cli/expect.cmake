@@ -1,0 +1,10 @@
+# Runs CMD, checks its exit code is EXPECT_RC and its stdout+stderr match EXPECT_REGEX.
+execute_process(COMMAND ${CMD} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+set(all "${out}${err}")
+if(NOT "${rc}" STREQUAL "${EXPECT_RC}")
+    message(FATAL_ERROR "exit code ${rc}, expected ${EXPECT_RC}\ncommand: ${CMD}\noutput:\n${all}")
+endif()
+if(NOT "${all}" MATCHES "${EXPECT_REGEX}")
+    message(FATAL_ERROR "output does not match /${EXPECT_REGEX}/\ncommand: ${CMD}\noutput:\n${all}")
+endif()
+message(STATUS "ok: exit ${rc}, output matches /${EXPECT_REGEX}/")

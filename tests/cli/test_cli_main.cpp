@@ -1,0 +1,65 @@
+#include "platform/cli_main.h"
+
+#include <nlohmann/json.hpp>
+#include <doctest/doctest.h>
+
+#include <sstream>
+#include <vector>
+
+namespace {
+
+struct cli_result {
+    int rc;
+    std::string out, err;
+};
+
+cli_result run_cli(std::vector<const char*> args) {
+    args.insert(args.begin(), "edgestudy-cli");
+    std::ostringstream out, err;
+    int rc = es::cli::cli_main(static_cast<int>(args.size()), args.data(), out, err);
+    return {rc, out.str(), err.str()};
+}
+
+}  // namespace
+
+TEST_CASE("cli: version --json prints one JSON line with the dispatcher's fields") {
+    auto r = run_cli({"version", "--json"});
+    CHECK(r.rc == 0);
+    auto j = nlohmann::json::parse(r.out);
+    CHECK(j["name"] == "edgestudy");
+    CHECK(r.err.empty());
+}
+
+TEST_CASE("cli: --json may come before the command") {
+    auto r = run_cli({"--json", "selftest"});
+    CHECK(r.rc == 0);
+    CHECK(nlohmann::json::parse(r.out)["simd"] == true);
+}
+
+TEST_CASE("cli: human output without --json") {
+    auto r = run_cli({"version"});
+    CHECK(r.rc == 0);
+    CHECK(r.out.find("name: edgestudy") != std::string::npos);
+}
+
+TEST_CASE("cli: usage errors exit 2 with a message naming the problem") {
+    auto unknown = run_cli({"frobnicate", "--json"});
+    CHECK(unknown.rc == 2);
+    CHECK(unknown.err.find("frobnicate") != std::string::npos);
+    CHECK(nlohmann::json::parse(unknown.out).contains("error"));
+
+    auto flag = run_cli({"version", "--nope", "1"});
+    CHECK(flag.rc == 2);
+    CHECK(flag.err.find("--nope") != std::string::npos);
+
+    auto none = run_cli({});
+    CHECK(none.rc == 2);
+    CHECK(none.err.find("no command given") != std::string::npos);
+}
+
+TEST_CASE("cli: --help lists the commands and exits 0") {
+    auto r = run_cli({"--help"});
+    CHECK(r.rc == 0);
+    CHECK(r.out.find("selftest") != std::string::npos);
+    CHECK(r.out.find("version") != std::string::npos);
+}
