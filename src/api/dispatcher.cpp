@@ -1,7 +1,8 @@
 #include "api/dispatcher.h"
 
 #include <algorithm>
-#include <charconv>
+#include <cerrno>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <exception>
@@ -35,9 +36,14 @@ bool parse_double(std::string_view s, double& out) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
     if (s.empty()) return false;
-    if (s.front() == '+') s.remove_prefix(1);
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    return ec == std::errc() && p == s.data() + s.size() && std::isfinite(out);
+    // strtod (the "C" locale: the app never calls setlocale) needs a terminated copy;
+    // libc++ 14 has no floating-point from_chars.
+    const std::string text(s);
+    if (text.find_first_of("xXpP") != std::string::npos) return false;  // no hex floats
+    char* end = nullptr;
+    errno = 0;
+    out = std::strtod(text.c_str(), &end);
+    return end == text.c_str() + text.size() && errno == 0 && std::isfinite(out);
 }
 
 std::string check_range(const arg_spec& a, double v) {
@@ -138,7 +144,9 @@ bool is_error(const json& answer) { return answer.is_object() && answer.contains
 std::string validate_args(const command_spec& spec, const json& raw, json& out) {
     out = json::object();
     if (!raw.is_object()) return "the request must be a JSON object";
-    for (auto& [key, value] : raw.items()) {
+    for (auto& item : raw.items()) {
+        const std::string key = item.key();
+        const json& value = item.value();
         if (key == "cmd") continue;
         auto it = std::find_if(spec.args.begin(), spec.args.end(), [&](const arg_spec& a) { return a.name == key; });
         if (it == spec.args.end()) {

@@ -10,7 +10,10 @@
 // Static functions, so no clash with the copy compiled inside imgui_draw.cpp.
 #define STBTT_STATIC
 #define STB_TRUETYPE_IMPLEMENTATION
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
 #include "imstb_truetype.h"
+#pragma GCC diagnostic pop
 
 namespace es::assets {
 

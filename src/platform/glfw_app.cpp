@@ -44,6 +44,11 @@ bool glfw_app_init(glfw_app& app, int width, int height, ui::platform_hooks hook
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;  // layout is fixed; nothing to remember in imgui.ini
     io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+#if defined(__EMSCRIPTEN__)
+    // Emscripten's GLFW has no cursor shapes, and its glfwSetInputMode(GLFW_CURSOR) calls
+    // exitPointerLock/requestPointerLock, which throw in browsers without a user gesture.
+    io.ConfigFlags |= ImGuiConfigFlags_NoMouseCursorChange;
+#endif
     ImGui_ImplGlfw_InitForOpenGL(app.window, true);
     ImGui_ImplOpenGL3_Init(glsl_version);
     ImGui_ImplOpenGL3_CreateDeviceObjects();  // so a font rebuild only swaps the font texture

@@ -23,6 +23,13 @@ EM_JS(char*, es_js_locale, (), {
 });
 EM_JS(void, es_js_persist, (), { if (Module.esPersist) Module.esPersist(); });
 EM_JS(void, es_js_mark_ready, (), { if (Module.esMarkReady) Module.esMarkReady(); });
+// Emscripten's glfwSetWindowSize asks for fullscreen whenever the size equals the screen
+// size (always true for a full-window canvas on some devices): resize the canvas directly
+// and tell GLFW, which ImGui's backend polls for the display size.
+EM_JS(void, es_js_set_canvas_size, (int w, int h), {
+    Browser.setCanvasSize(w, h);
+    if (GLFW.active) { GLFW.active.width = w; GLFW.active.height = h; }
+});
 EM_JS(const char*, es_js_data_dir, (), { return allocateUTF8(Module.esDataDir || "/edgestudy"); });
 // clang-format on
 
@@ -35,7 +42,7 @@ void sync_canvas_size(es::platform::glfw_app& app) {
     const int h = std::max(1, static_cast<int>(std::lround(css_h * dpr)));
     int cur_w = 0, cur_h = 0;
     glfwGetWindowSize(app.window, &cur_w, &cur_h);
-    if (w != cur_w || h != cur_h) glfwSetWindowSize(app.window, w, h);
+    if (w != cur_w || h != cur_h) es_js_set_canvas_size(w, h);
     app.st.device_scale = static_cast<float>(dpr);
 }
 

@@ -28,7 +28,9 @@ void save_settings(app_state& st) {
 }
 
 void switch_panel_by(app_state& st, int delta) {
-    int next = (static_cast<int>(st.panel) + delta + panel_count) % panel_count;
+    // Several key presses may arrive within one frame: count from a pending switch.
+    const int from = static_cast<int>(st.requested_panel.value_or(st.panel));
+    const int next = (from + delta + panel_count) % panel_count;
     st.requested_panel = static_cast<panel_id>(next);
 }
 

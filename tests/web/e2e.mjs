@@ -1,0 +1,230 @@
+// Browser end-to-end tests: the served page and the single file opened from file://, in
+// Debian's headless Chromium driven by playwright-core.
+//
+//   node tests/web/e2e.mjs --site build/web/site --single build/web/single/edgestudy.html --out DIR
+//
+// For each page: wait for the ready signal, call edgestudy.run (good and bad requests),
+// open every panel in both languages by clicking its tab, save a screenshot of each, and
+// check keyboard switching, resizing, HiDPI, the language default and its persistence.
+// Any console error, uncaught exception or request to another origin fails the run.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { startServer } from '../../web/serve.mjs';
+
+const args = process.argv.slice(2);
+const arg = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const here = path.dirname(fileURLToPath(import.meta.url));
+const site = path.resolve(arg('--site', path.join(here, '../../build/web/site')));
+const single = path.resolve(arg('--single', path.join(here, '../../build/web/single/edgestudy.html')));
+const outDir = path.resolve(arg('--out', path.join(here, 'screenshots')));
+fs.mkdirSync(outDir, { recursive: true });
+
+const PANELS = ['calculators', 'architectures', 'quantization', 'pruning', 'roofline', 'results', 'quiz', 'settings'];
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--disable-quic',
+  '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--use-gl=angle', '--use-angle=swiftshader'];
+
+let passed = 0, failed = 0;
+const failures = [];
+function check(cond, what) {
+  if (cond) { passed++; } else { failed++; failures.push(what); console.log(`  FAIL: ${what}`); }
+}
+
+// Watches a page for console errors, uncaught exceptions and foreign requests.
+function watch(page, allowedOrigin, label) {
+  const problems = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`); });
+  page.on('pageerror', (err) => problems.push(`uncaught exception: ${err.message}`));
+  page.on('request', (req) => {
+    const url = req.url();
+    if (url.startsWith('data:') || url.startsWith('blob:')) return;
+    let origin;
+    try { origin = new URL(url).origin; } catch { origin = url; }
+    const ok = allowedOrigin === 'file' ? url.startsWith('file://') : origin === allowedOrigin;
+    if (!ok) problems.push(`request to another origin: ${url}`);
+  });
+  return () => {
+    for (const p of problems) check(false, `${label}: ${p}`);
+    if (problems.length === 0) check(true, `${label}: no console errors, exceptions or foreign requests`);
+    problems.length = 0;
+  };
+}
+
+async function waitReady(page) {
+  await page.waitForFunction(() => window.edgestudy && window.edgestudy.isReady === true, null, { timeout: 90_000 });
+}
+
+// Waits until the UI has drawn n more frames (state changes apply on the next frames).
+async function frames(page, n = 3) {
+  const start = await page.evaluate(() => edgestudy.ui.get().frame);
+  await page.waitForFunction((s) => edgestudy.ui.get().frame >= s, start + n, { timeout: 30_000 });
+}
+
+async function clickTab(page, panel) {
+  const st = await page.evaluate(() => edgestudy.ui.get());
+  const dpr = st.device_pixel_ratio || 1;
+  const tab = st.tabs.find((t) => t.panel === panel);
+  if (!tab || tab.w <= 0) return false;
+  // As a person does: move onto the tab, let the UI see the hover, then click.
+  await page.mouse.move((tab.x + tab.w / 2) / dpr, (tab.y + tab.h / 2) / dpr, { steps: 3 });
+  await frames(page, 2);
+  await page.mouse.down();
+  await frames(page, 1);
+  await page.mouse.up();
+  await frames(page, 3);
+  return (await page.evaluate(() => edgestudy.ui.get().panel)) === panel;
+}
+
+async function testApi(page, label) {
+  const version = await page.evaluate(() => edgestudy.run({ cmd: 'version' }));
+  check(version.name === 'edgestudy' && /^\d+\.\d+\.\d+$/.test(version.version) && version.target === 'wasm32',
+    `${label}: run({cmd:'version'}) answers name/version/target (${JSON.stringify(version)})`);
+  const self = await page.evaluate(() => edgestudy.run('{"cmd":"selftest"}'));
+  check(self.simd === true && self.simd_backend === 'wasm-simd128', `${label}: selftest reports wasm SIMD`);
+  check(self.simd_kernels_match_reference === true, `${label}: SIMD kernels match the reference in the browser`);
+  check(self.font_coverage_ok === true, `${label}: selftest font coverage ok`);
+  check(JSON.stringify(self.languages) === '["zh-TW","en"]', `${label}: selftest languages`);
+  check(typeof self.build === 'string' && self.build.includes('wasm32-simd128'), `${label}: selftest build string`);
+
+  const bad = await page.evaluate(async () => [
+    await edgestudy.run({ cmd: 'nosuch' }),
+    await edgestudy.run('{not json'),
+    await edgestudy.run({ cmd: 'version', bogus: 1 }),
+    await edgestudy.run(42),
+    await edgestudy.run(null),
+    await edgestudy.run({}),
+    edgestudy.ui.set({ panel: 'nowhere' }),
+    edgestudy.ui.set({ lang: 'fr' }),
+  ]);
+  check(/unknown command 'nosuch'/.test(bad[0].error || ''), `${label}: unknown command answers an error`);
+  check(/not valid JSON/.test(bad[1].error || ''), `${label}: malformed JSON answers an error`);
+  check(/--bogus/.test(bad[2].error || ''), `${label}: unknown argument is named`);
+  check(typeof bad[3].error === 'string' && typeof bad[4].error === 'string', `${label}: non-object requests answer errors`);
+  check(/missing "cmd"/.test(bad[5].error || ''), `${label}: missing cmd answers an error`);
+  check(/panel/.test(bad[6].error || '') && /lang/.test(bad[7].error || ''), `${label}: bad ui requests answer errors`);
+  // The page still works after bad input.
+  const again = await page.evaluate(() => edgestudy.runSync({ cmd: 'version' }));
+  check(again.name === 'edgestudy', `${label}: still answering after bad requests`);
+}
+
+async function testPanels(page, label, prefix) {
+  for (const lang of ['zh-TW', 'en']) {
+    const r = await page.evaluate((l) => edgestudy.ui.set({ lang: l }), lang);
+    check(r.ok === true, `${label}: switch language to ${lang}`);
+    await frames(page, 3);
+    for (const panel of PANELS) {
+      const ok = await clickTab(page, panel);
+      check(ok, `${label}: clicking the ${panel} tab opens it (${lang})`);
+      const st = await page.evaluate(() => edgestudy.ui.get());
+      check(st.lang === lang, `${label}: language stays ${lang} on ${panel}`);
+      await page.screenshot({ path: path.join(outDir, `${prefix}-${lang}-${panel}.png`) });
+    }
+  }
+}
+
+async function testKeyboard(page, label) {
+  await clickTab(page, 'calculators');
+  await page.keyboard.press(']');
+  await frames(page, 3);
+  check((await page.evaluate(() => edgestudy.ui.get().panel)) === 'architectures', `${label}: ] opens the next panel`);
+  await page.keyboard.press('[');
+  await page.keyboard.press('[');
+  await frames(page, 4);
+  check((await page.evaluate(() => edgestudy.ui.get().panel)) === 'settings', `${label}: [ wraps to the last panel`);
+}
+
+async function testResize(page, label) {
+  await page.setViewportSize({ width: 900, height: 640 });
+  await frames(page, 4);
+  let st = await page.evaluate(() => edgestudy.ui.get());
+  check(st.framebuffer[0] === 900 && st.framebuffer[1] === 640,
+    `${label}: canvas follows a resize to 900x640 (got ${st.framebuffer})`);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await frames(page, 4);
+  st = await page.evaluate(() => edgestudy.ui.get());
+  check(st.framebuffer[0] === 1280 && st.framebuffer[1] === 800, `${label}: and back to 1280x800`);
+}
+
+async function testPage(browser, url, origin, label, prefix) {
+  console.log(`# ${label}: ${url}`);
+  // Fresh English context: default language follows the browser locale.
+  let context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+  let page = await context.newPage();
+  let report = watch(page, origin, label);
+  const t0 = Date.now();
+  await page.goto(url);
+  await waitReady(page);
+  console.log(`  ready in ${Date.now() - t0} ms`);
+  check((await page.evaluate(() => document.documentElement.getAttribute('data-edgestudy-ready'))) === '1',
+    `${label}: ready attribute set`);
+  check((await page.evaluate(() => edgestudy.ui.get().lang)) === 'en', `${label}: en-US browser defaults to English`);
+  await testApi(page, label);
+  await testPanels(page, label, prefix);
+  await testKeyboard(page, label);
+  await testResize(page, label);
+
+  // Persistence: choose zh-TW, wait for the IndexedDB save, reload: still zh-TW.
+  await page.evaluate(() => edgestudy.ui.set({ lang: 'zh-TW', theme: 'light' }));
+  await frames(page, 2);
+  await page.waitForFunction(() => !edgestudy.storage.saving() && edgestudy.storage.saves() > 0, null, { timeout: 10_000 });
+  await page.reload();
+  await waitReady(page);
+  const after = await page.evaluate(() => edgestudy.ui.get());
+  check(after.lang === 'zh-TW' && after.theme === 'light', `${label}: language and theme remembered across reload`);
+  check((await page.evaluate(() => edgestudy.storage.error())) === null, `${label}: no storage error`);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-light-after-reload.png`) });
+  report();
+  await context.close();
+
+  // A zh-TW browser with no saved choice defaults to Traditional Chinese.
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-TW' });
+  page = await context.newPage();
+  report = watch(page, origin, `${label} (zh-TW locale)`);
+  await page.goto(url);
+  await waitReady(page);
+  check((await page.evaluate(() => edgestudy.ui.get().lang)) === 'zh-TW', `${label}: zh-TW browser defaults to 繁體中文`);
+  report();
+  await context.close();
+
+  // HiDPI: backing store = CSS size x devicePixelRatio, UI scaled, clicks still land.
+  context = await browser.newContext({ viewport: { width: 800, height: 600 }, deviceScaleFactor: 2, locale: 'en-US' });
+  page = await context.newPage();
+  report = watch(page, origin, `${label} (HiDPI)`);
+  await page.goto(url);
+  await waitReady(page);
+  await frames(page, 3);
+  const hd = await page.evaluate(() => edgestudy.ui.get());
+  check(hd.framebuffer[0] === 1600 && hd.framebuffer[1] === 1200, `${label}: HiDPI backing store 1600x1200 (got ${hd.framebuffer})`);
+  check(Math.abs(hd.scale - 2) < 1e-6, `${label}: HiDPI UI scale 2 (got ${hd.scale})`);
+  check(await clickTab(page, 'quiz'), `${label}: HiDPI click on the quiz tab`);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-hidpi-quiz.png`) });
+  report();
+  await context.close();
+}
+
+async function main() {
+  for (const f of [path.join(site, 'edgestudy.html'), single]) {
+    if (!fs.existsSync(f)) { console.error(`e2e: ${f} not found (build the web target first)`); process.exit(2); }
+  }
+  const server = await startServer({ dir: site, port: 0 });
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  try {
+    await testPage(browser, `${origin}/edgestudy.html`, origin, 'served page', 'served');
+    await testPage(browser, pathToFileURL(single).href, 'file', 'single file (file://)', 'single');
+  } catch (e) {
+    check(false, `exception: ${e.stack || e}`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  console.log(`screenshots in ${outDir}`);
+  if (failures.length) console.log(`failures:\n  ${failures.join('\n  ')}`);
+  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+main();
