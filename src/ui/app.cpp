@@ -3,6 +3,7 @@
 #include "api/dispatcher.h"
 #include "store/json_store.h"
 #include "ui/fonts.h"
+#include "ui/heatmap.h"
 #include "ui/panels/panels.h"
 #include "ui/theme.h"
 
@@ -146,6 +147,13 @@ void app_before_frame(app_state& st) {
 }
 
 void app_frame(app_state& st) {
+    if (!st.shader_check) {
+        st.sample_heatmap = std::shared_ptr<heatmap>(new heatmap{}, [](heatmap* h) {
+            heatmap_destroy(*h);
+            delete h;
+        });
+        st.shader_check = heatmap_self_check(*st.sample_heatmap);
+    }
     ImGuiIO& io = ImGui::GetIO();
     st.framebuffer_w = io.DisplaySize.x;
     st.framebuffer_h = io.DisplaySize.y;
@@ -201,6 +209,7 @@ nlohmann::json ui_state_json(const app_state& st) {
             {"frame", st.frame},
             {"framebuffer", {st.framebuffer_w, st.framebuffer_h}},
             {"storage_message", st.storage_message},
+            {"shader_ok", st.shader_check.has_value() && st.shader_check->empty()},
             {"tabs", tabs}};
 }
 

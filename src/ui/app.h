@@ -15,12 +15,15 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace es::ui {
+
+struct heatmap;
 
 enum class panel_id : int {
     panel_calculators,
@@ -67,6 +70,9 @@ struct app_state {
     std::string storage_message;              // a store problem, shown in Settings
     std::vector<std::string> settings_warnings;
     nlohmann::json selftest;                  // the `selftest` answer, computed once
+
+    std::shared_ptr<heatmap> sample_heatmap;  // GLSL heatmap (shaders/), checked on the first frame
+    std::optional<std::string> shader_check;  // "" when the shader path works, else the problem
 };
 
 // Loads settings from hooks.data_dir, picks the language (stored, else the locale).

@@ -19,6 +19,7 @@ for lang in zh-TW en; do
     [ "$colours" -gt 8 ] || { echo "screenshot $png has only $colours colours: nothing drawn?"; exit 1; }
     grep -q "\"lang\":\"$lang\"" "$out/state-$lang.json" || { echo "app did not switch to $lang"; cat "$out/state-$lang.json"; exit 1; }
     grep -q '"panel":"settings"' "$out/state-$lang.json" || { echo "app did not open settings"; exit 1; }
+    grep -q '"shader_ok":true' "$out/state-$lang.json" || { echo "heatmap shader check failed"; cat "$out/state-$lang.json"; exit 1; }
     echo "ok: $png ($size, $colours colours)"
 done
 # The language chosen last was saved and is remembered by the next run.

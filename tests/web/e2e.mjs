@@ -161,6 +161,7 @@ async function testPage(browser, url, origin, label, prefix) {
   check((await page.evaluate(() => document.documentElement.getAttribute('data-edgestudy-ready'))) === '1',
     `${label}: ready attribute set`);
   check((await page.evaluate(() => edgestudy.ui.get().lang)) === 'en', `${label}: en-US browser defaults to English`);
+  check((await page.evaluate(() => edgestudy.ui.get().shader_ok)) === true, `${label}: WebGL2 heatmap shader renders the right colours`);
   await testApi(page, label);
   await testPanels(page, label, prefix);
   await testKeyboard(page, label);

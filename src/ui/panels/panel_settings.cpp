@@ -1,8 +1,10 @@
 // Settings: language, theme, UI scale, where progress is stored, and the build's self-test.
+#include "ui/heatmap.h"
 #include "ui/panels/panels.h"
 
 #include <imgui.h>
 
+#include <cmath>
 #include <string>
 
 namespace es::ui {
@@ -82,7 +84,27 @@ void panel_settings(app_state& st, const panel_def&) {
         yes_no_row(st, "settings.font_coverage", s.value("font_coverage_ok", false));
         yes_no_row(st, "settings.string_tables", s.value("string_tables_ok", false));
         text_row(st, "settings.build", s.value("build", ""));
+        yes_no_row(st, "settings.shader_check", st.shader_check && st.shader_check->empty());
         ImGui::EndTable();
+    }
+    if (st.shader_check && !st.shader_check->empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.95f, 0.55f, 0.2f, 1.0f));
+        text_wrapped(st.shader_check->c_str());
+        ImGui::PopStyleColor();
+    } else if (st.sample_heatmap) {
+        // A signed matrix as the weight views will show it: blue < 0 < red.
+        constexpr int rows = 8, cols = 24;
+        float m[rows * cols];
+        for (int r = 0; r < rows; ++r)
+            for (int c = 0; c < cols; ++c)
+                m[r * cols + c] = std::sin(0.45f * static_cast<float>(c)) * std::cos(0.6f * static_cast<float>(r));
+        const float cell = std::round(10.0f * effective_scale(st));
+        const int w = static_cast<int>(cell) * cols, h = static_cast<int>(cell) * rows;
+        if (heatmap_render(*st.sample_heatmap, m, rows, cols, -1.0f, 1.0f, true, w, h)) {
+            ImGui::Image(heatmap_texture_id(*st.sample_heatmap), ImVec2(static_cast<float>(w), static_cast<float>(h)));
+            ImGui::SameLine();
+            ImGui::TextDisabled("%s", tr(st, "settings.shader_sample"));
+        }
     }
 
     heading(st, tr(st, "settings.keyboard"));
