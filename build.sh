@@ -8,6 +8,7 @@
 #   ./build.sh native         build the desktop app, the CLI and the native tests   (build/native)
 #   ./build.sh web            build the page, the wasm CLI and the wasm tests        (build/web)
 #   ./build.sh dist           build the single-file page dist/edgestudy.html (works from file://)
+#   ./build.sh fuzz [SECS]    fuzz the file and request parsers (libFuzzer), SECS per target
 #
 # Every dependency comes from Debian's packages or the npm registry (see setup below).
 set -euo pipefail
@@ -25,6 +26,7 @@ export EMSDK_PYTHON=/usr/bin/python3
 
 APT_PACKAGES=(
     build-essential cmake ninja-build pkg-config dpkg-dev
+    clang libclang-rt-14-dev         # libFuzzer + sanitizers for the parsers' fuzz targets
     emscripten                       # wasm toolchain (clang 14 + binaryen)
     libglfw3-dev libgl-dev           # desktop window
     doctest-dev                      # tests
@@ -50,7 +52,7 @@ as_root() {
 setup_missing() {
     # Prints what is missing; prints nothing when everything is present.
     local c
-    for c in cmake emcc em++ chromium xvfb-run node npm convert dpkg-source; do
+    for c in cmake clang++ emcc em++ chromium xvfb-run node npm convert dpkg-source; do
         command -v "$c" >/dev/null 2>&1 || echo "command:$c"
     done
     local f
@@ -167,6 +169,30 @@ cmd_web() {
     cmake --build build/web -j "$JOBS"
 }
 
+cmd_fuzz_build() {
+    cmd_setup
+    local gen=()
+    command -v ninja >/dev/null && gen=(-G Ninja)
+    if [ ! -f build/fuzz/CMakeCache.txt ]; then
+        CC=clang CXX=clang++ cmake -S . -B build/fuzz "${gen[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DES_FUZZ=ON >/dev/null
+    fi
+    log "building fuzz targets (build/fuzz)"
+    cmake --build build/fuzz -j "$JOBS"
+}
+
+cmd_fuzz() {
+    # ./build.sh fuzz [seconds per target]: longer fuzzing than the test suite's bounded runs.
+    local secs="${1:-60}"
+    [[ "$secs" =~ ^[0-9]+$ ]] || die "fuzz: seconds must be a whole number, got '$secs'"
+    cmd_fuzz_build
+    local t
+    for t in settings api_request; do
+        log "fuzzing $t for ${secs}s"
+        mkdir -p "build/fuzz/corpus/$t"
+        "build/fuzz/fuzz_$t" -max_total_time="$secs" -max_len=4096 "build/fuzz/corpus/$t" "tests/fuzz/corpus/$t"
+    done
+}
+
 cmd_dist() {
     cmd_web
     mkdir -p dist
@@ -177,8 +203,9 @@ cmd_dist() {
 cmd_test() {
     cmd_native
     cmd_dist
+    cmd_fuzz_build
     local failed=0 passed_total=0 failed_total=0 out
-    for dir in build/native build/web; do
+    for dir in build/native build/web build/fuzz; do
         log "ctest in $dir"
         out="$(mktemp)"
         if ! (cd "$dir" && ctest --output-on-failure --timeout 600 -j "$JOBS" 2>&1 | tee "$out"); then
@@ -214,7 +241,7 @@ cmd_run() {
 }
 
 usage() {
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 case "${1:-}" in
@@ -223,6 +250,7 @@ case "${1:-}" in
     web) cmd_web ;;
     dist) cmd_dist ;;
     test) cmd_test ;;
+    fuzz) shift; cmd_fuzz "$@" ;;
     run) shift; cmd_run "$@" ;;
     -h|--help|help|"") usage ;;
     *) usage; die "unknown command '$1'" ;;
