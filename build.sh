@@ -146,38 +146,28 @@ cmd_setup() {
 }
 
 # --- builds ------------------------------------------------------------------------------
-cmd_native() {
+# build_in DIR CONFIGURE...: configures DIR once with the given command, then builds it.
+build_in() {
+    local dir="$1"
+    shift
     cmd_setup
     local gen=()
     command -v ninja >/dev/null && gen=(-G Ninja)
-    if [ ! -f build/native/CMakeCache.txt ]; then
-        cmake -S . -B build/native "${gen[@]}" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null
+    if [ ! -f "$dir/CMakeCache.txt" ]; then
+        "$@" -S . -B "$dir" "${gen[@]}" >/dev/null
     fi
-    log "building native (build/native)"
-    cmake --build build/native -j "$JOBS"
+    log "building $dir"
+    cmake --build "$dir" -j "$JOBS"
 }
 
+cmd_native() { build_in build/native cmake -DCMAKE_BUILD_TYPE="$BUILD_TYPE"; }
+
 cmd_web() {
-    cmd_setup
-    local gen=()
-    command -v ninja >/dev/null && gen=(-G Ninja)
-    if [ ! -f build/web/CMakeCache.txt ]; then
-        emcmake cmake -S . -B build/web "${gen[@]}" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
-            -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
-    fi
-    log "building web (build/web)"
-    cmake --build build/web -j "$JOBS"
+    build_in build/web emcmake cmake -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node
 }
 
 cmd_fuzz_build() {
-    cmd_setup
-    local gen=()
-    command -v ninja >/dev/null && gen=(-G Ninja)
-    if [ ! -f build/fuzz/CMakeCache.txt ]; then
-        CC=clang CXX=clang++ cmake -S . -B build/fuzz "${gen[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DES_FUZZ=ON >/dev/null
-    fi
-    log "building fuzz targets (build/fuzz)"
-    cmake --build build/fuzz -j "$JOBS"
+    CC=clang CXX=clang++ build_in build/fuzz cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo -DES_FUZZ=ON
 }
 
 cmd_fuzz() {
