@@ -1,0 +1,72 @@
+// GEMM with a 4x8 register tile: 4 rows of A broadcast against one packed 8-column panel
+// of B, 8 f32x4 accumulators. Rows are walked inside each panel so the panel (K x 8 floats)
+// stays in L1 while A streams.
+#include "engine/kernels/nn.h"
+#include "engine/kernels/simd_math.h"
+
+#include <cstring>
+
+namespace es::kernels {
+
+namespace {
+
+template <int MR>
+inline void tile(int k, const float* a, int lda, const float* panel, const float* bias8, float* c, int ldc, int ncols,
+                 epilogue e) {
+    v128_t acc0[MR], acc1[MR];
+    const v128_t b_lo = bias8 ? wasm_v128_load(bias8) : wasm_f32x4_splat(0.0f);
+    const v128_t b_hi = bias8 ? wasm_v128_load(bias8 + 4) : wasm_f32x4_splat(0.0f);
+    for (int r = 0; r < MR; ++r) {
+        acc0[r] = b_lo;
+        acc1[r] = b_hi;
+    }
+    for (int p = 0; p < k; ++p) {
+        const v128_t w0 = wasm_v128_load(panel + static_cast<std::size_t>(p) * 8);
+        const v128_t w1 = wasm_v128_load(panel + static_cast<std::size_t>(p) * 8 + 4);
+        for (int r = 0; r < MR; ++r) {
+            const v128_t av = wasm_v128_load32_splat(a + static_cast<std::size_t>(r) * lda + p);
+            acc0[r] = wasm_f32x4_add(acc0[r], wasm_f32x4_mul(av, w0));
+            acc1[r] = wasm_f32x4_add(acc1[r], wasm_f32x4_mul(av, w1));
+        }
+    }
+    for (int r = 0; r < MR; ++r) {
+        const v128_t lo = simd::activate(acc0[r], e), hi = simd::activate(acc1[r], e);
+        float* dst = c + static_cast<std::size_t>(r) * ldc;
+        if (ncols == 8) {
+            wasm_v128_store(dst, lo);
+            wasm_v128_store(dst + 4, hi);
+        } else {
+            alignas(16) float tmp[8];
+            wasm_v128_store(tmp, lo);
+            wasm_v128_store(tmp + 4, hi);
+            std::memcpy(dst, tmp, static_cast<std::size_t>(ncols) * sizeof(float));
+        }
+    }
+}
+
+}  // namespace
+
+void gemm_f32__simd(int m, int n, int k, const float* a, int lda, const float* packed, const float* bias, float* c,
+                    int ldc, epilogue e) {
+    const int panels = (n + 7) / 8;
+    for (int pnl = 0; pnl < panels; ++pnl) {
+        const int col = pnl * 8;
+        const int ncols = n - col < 8 ? n - col : 8;
+        alignas(16) float bias8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        if (bias) std::memcpy(bias8, bias + col, static_cast<std::size_t>(ncols) * sizeof(float));
+        const float* panel = packed + static_cast<std::size_t>(pnl) * k * 8;
+        int i = 0;
+        for (; i + 4 <= m; i += 4)
+            tile<4>(k, a + static_cast<std::size_t>(i) * lda, lda, panel, bias ? bias8 : nullptr,
+                    c + static_cast<std::size_t>(i) * ldc + col, ldc, ncols, e);
+        const int rest = m - i;
+        const float* ar = a + static_cast<std::size_t>(i) * lda;
+        float* cr = c + static_cast<std::size_t>(i) * ldc + col;
+        const float* b8 = bias ? bias8 : nullptr;
+        if (rest == 3) tile<3>(k, ar, lda, panel, b8, cr, ldc, ncols, e);
+        else if (rest == 2) tile<2>(k, ar, lda, panel, b8, cr, ldc, ncols, e);
+        else if (rest == 1) tile<1>(k, ar, lda, panel, b8, cr, ldc, ncols, e);
+    }
+}
+
+}  // namespace es::kernels

@@ -1,0 +1,71 @@
+// session: runs an optimized model. prepare() validates once, plans every tensor into one
+// arena by liveness, and packs the weights for the kernels; run() then executes blind,
+// with no allocation and no checks in the inner loops (TFLite Micro's prepare/eval split).
+//
+//   es::engine::session s;
+//   if (auto err = s.prepare(es::engine::optimize(m), 32); !err.empty()) fail(err);
+//   std::copy(images, images + s.input_count(), s.input());
+//   s.run();
+//   const float* logits = s.output();          // [32, classes]
+#pragma once
+
+#include "engine/kernels/nn.h"
+#include "engine/model.h"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace es::engine {
+
+class session {
+public:
+    // Returns "" when ready, else why the model cannot run (validation message).
+    std::string prepare(const model& optimized, int batch);
+
+    int batch() const { return batch_; }
+    shape input_shape() const;                // n = batch
+    shape output_shape() const;               // n = batch
+    std::size_t input_count() const { return input_shape().numel(); }
+    float* input();
+    const float* output() const;
+
+    void run();
+
+    // When on, run() records each layer's wall time (ms) in layer_ms().
+    void set_profiling(bool on) { profiling_ = on; }
+    const std::vector<double>& layer_ms() const { return layer_ms_; }
+    const std::vector<std::string>& layer_names() const { return names_; }
+    // Multiply-accumulates of each step at this batch (conv/fc/se), for throughput figures.
+    const std::vector<double>& layer_macs() const { return macs_; }
+
+    std::size_t arena_bytes() const { return arena_.size() * sizeof(float); }
+    std::size_t weight_bytes() const;
+
+private:
+    enum class kind { conv_gemm, conv_im2col, dwconv, fc, affine, act, add, concat, split, shuffle, maxpool, avgpool,
+                      gap, se, softmax };
+    struct step {
+        kind k;
+        std::vector<std::size_t> in, out;  // arena offsets
+        std::vector<int> in_c;             // channel counts of inputs (concat)
+        int out_c = 0, in_ch = 0, groups = 1, m = 0, k_dim = 0, n_dim = 0, hw = 0;
+        kernels::dw_params p{};
+        kernels::epilogue e = kernels::epilogue::none;
+        std::vector<kernels::gemm_weights> gw;  // per group (conv), or fc1/fc2 (se)
+        std::vector<float> w, bias, bias2;      // dw weights [KH][KW][C], biases, affine scale/shift
+        std::size_t pixels = 0;
+        int split_at = 0;
+    };
+
+    std::vector<step> steps_;
+    std::vector<std::string> names_;
+    std::vector<double> layer_ms_, macs_;
+    std::vector<float> arena_, work_;
+    std::size_t in_off_ = 0, out_off_ = 0;
+    shape in_shape_, out_shape_;
+    int batch_ = 0;
+    bool profiling_ = false;
+};
+
+}  // namespace es::engine
