@@ -454,13 +454,13 @@ model optimize(const model& src) {
         if (chain && n.type == op::op_batchnorm && prev->type == op::op_conv2d && prev->activation == act::act_none) {
             // Fold: y = gamma * (conv(x) + b - mean) / sqrt(var + eps) + beta.
             const std::size_t c = static_cast<std::size_t>(prev->cout);
-            const float* bn = m.weights.data() + n.w_off;
             if (!prev->bias) {
                 prev->b_off = m.weights.size();
                 prev->b_count = c;
                 prev->bias = true;
                 m.weights.resize(m.weights.size() + c, 0.0f);
             }
+            const float* bn = m.weights.data() + n.w_off;  // after the resize: it may move the weights
             float* w = m.weights.data() + prev->w_off;
             float* b = m.weights.data() + prev->b_off;
             const std::size_t per_out = prev->w_count / c;
