@@ -13,7 +13,7 @@ import json
 import sys
 
 # Characters produced at run time (numbers, formulas, units) rather than read from tables.
-RUNTIME_CHARS = "".join(chr(c) for c in range(0x20, 0x7F)) + "×÷≈²³⁻¹√⌊⌋⌈⌉≤≥−·…→←↑↓±°∑≠∞αβγσμΔ✓✗•"
+RUNTIME_CHARS = "".join(chr(c) for c in range(0x20, 0x7F)) + "×÷≈²³¹√⌊⌋⌈⌉≤≥−·…→←↑↓±°∑≠∞αβγσμΔ✓•"
 
 
 def collect(value, out):

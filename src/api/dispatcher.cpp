@@ -14,6 +14,8 @@ namespace {
 std::vector<command_spec> build_registry() {
     std::vector<command_spec> out;
     register_core_commands(out);
+    register_model_commands(out);
+    register_engine_commands(out);
     return out;
 }
 

@@ -63,5 +63,7 @@ std::string validate_args(const command_spec& spec, const json& raw, json& out);
 
 // Registration: each concern adds its commands here (called once, in order).
 void register_core_commands(std::vector<command_spec>& out);
+void register_model_commands(std::vector<command_spec>& out);
+void register_engine_commands(std::vector<command_spec>& out);
 
 }  // namespace es::api

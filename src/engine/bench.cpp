@@ -57,7 +57,7 @@ bool bench_model(const model& optimized, int batch, int runs, int warmup, bench_
     r.arena_bytes = s.arena_bytes();
     r.weight_bytes = s.weight_bytes();
     for (std::size_t j = 0; j < per.size(); ++j) {
-        r.layers.push_back({s.layer_names()[j], median(per[j]), s.layer_macs()[j]});
+        r.layers.push_back({s.layer_names()[j], median(per[j]), s.layer_macs()[j], s.layer_bytes()[j], s.layer_types()[j]});
         r.macs += s.layer_macs()[j];
     }
     *out = std::move(r);

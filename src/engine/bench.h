@@ -16,6 +16,8 @@ struct layer_timing {
     std::string name;
     double ms = 0.0;    // median over the profiled runs
     double macs = 0.0;  // multiply-accumulates of this layer at this batch
+    double bytes = 0.0; // f32 traffic: inputs + weights + outputs
+    std::string type;   // session::layer_types()
 };
 
 struct bench_result {

@@ -52,6 +52,27 @@ struct planner {
 
 }  // namespace
 
+const char* session::step_type(kind k) {
+    switch (k) {
+    case kind::conv_gemm: return "pointwise";
+    case kind::conv_im2col: return "conv";
+    case kind::dwconv: return "depthwise";
+    case kind::fc: return "fc";
+    case kind::se: return "se";
+    case kind::maxpool:
+    case kind::avgpool:
+    case kind::gap: return "pool";
+    case kind::affine:
+    case kind::act:
+    case kind::add: return "eltwise";
+    case kind::concat:
+    case kind::split:
+    case kind::shuffle: return "copy";
+    case kind::softmax: return "softmax";
+    }
+    return "?";
+}
+
 shape session::input_shape() const { return in_shape_; }
 shape session::output_shape() const { return out_shape_; }
 float* session::input() { return arena_.data() + in_off_; }
@@ -72,6 +93,8 @@ std::string session::prepare(const model& m, int batch) {
     steps_.clear();
     names_.clear();
     macs_.clear();
+    bytes_.clear();
+    types_.clear();
     batch_ = batch;
 
     auto shp = [&](int t) {
@@ -214,6 +237,12 @@ std::string session::prepare(const model& m, int batch) {
         case op::op_softmax: s.k = kind::softmax; break;
         case op::op_input: break;
         }
+        double traffic = 0;
+        for (int t : n.in) traffic += static_cast<double>(shp(t).numel());
+        for (int t : n.out) traffic += static_cast<double>(shp(t).numel());
+        traffic += static_cast<double>(n.w_count + n.b_count);
+        bytes_.push_back(traffic * sizeof(float));
+        types_.push_back(step_type(s.k));
         steps_.push_back(std::move(s));
         names_.push_back(n.name);
         macs_.push_back(macs);

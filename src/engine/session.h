@@ -38,6 +38,10 @@ public:
     const std::vector<std::string>& layer_names() const { return names_; }
     // Multiply-accumulates of each step at this batch (conv/fc/se), for throughput figures.
     const std::vector<double>& layer_macs() const { return macs_; }
+    // "pointwise", "depthwise", "conv", "fc", "se", "pool", "eltwise", "copy", "softmax".
+    const std::vector<std::string>& layer_types() const { return types_; }
+    // Bytes each step reads and writes at f32: inputs + weights + outputs.
+    const std::vector<double>& layer_bytes() const { return bytes_; }
 
     std::size_t arena_bytes() const { return arena_.size() * sizeof(float); }
     std::size_t weight_bytes() const;
@@ -58,9 +62,12 @@ private:
         int split_at = 0;
     };
 
+    static const char* step_type(kind k);
+
     std::vector<step> steps_;
     std::vector<std::string> names_;
-    std::vector<double> layer_ms_, macs_;
+    std::vector<double> layer_ms_, macs_, bytes_;
+    std::vector<std::string> types_;
     std::vector<float> arena_, work_;
     std::size_t in_off_ = 0, out_off_ = 0;
     shape in_shape_, out_shape_;

@@ -105,6 +105,15 @@ async function testApi(page, label) {
   check(typeof bad[3].error === 'string' && typeof bad[4].error === 'string', `${label}: non-object requests answer errors`);
   check(/missing "cmd"/.test(bad[5].error || ''), `${label}: missing cmd answers an error`);
   check(/panel/.test(bad[6].error || '') && /lang/.test(bad[7].error || ''), `${label}: bad ui requests answer errors`);
+  // The engine in the page: a tiny model's latency with wasm SIMD, and a bad architecture.
+  const bench = await page.evaluate(() => edgestudy.run({ cmd: 'bench', arch: 'tiny_mobilenet_v2', runs: 3, warmup: 2 }));
+  check(bench.simd === true && bench.kernels === 'wasm-simd128' && bench.latency_ms_median > 0 &&
+        Array.isArray(bench.layers) && bench.layers.length > 10,
+    `${label}: bench runs a tiny model with wasm SIMD in the page (${bench.latency_ms_median} ms)`);
+  const badArch = await page.evaluate(() => edgestudy.run({ cmd: 'bench', arch: 'resnet50' }));
+  check(/--arch must be one of/.test(badArch.error || ''), `${label}: bench names a bad --arch`);
+  const analysis = await page.evaluate(() => edgestudy.run({ cmd: 'analyze', arch: 'mobilenet_v2' }));
+  check(Math.abs(analysis.total?.macs - 300e6) / 300e6 < 0.02, `${label}: analyze mobilenet_v2 gives ~300M MACs in the page`);
   // The page still works after bad input.
   const again = await page.evaluate(() => edgestudy.runSync({ cmd: 'version' }));
   check(again.name === 'edgestudy', `${label}: still answering after bad requests`);

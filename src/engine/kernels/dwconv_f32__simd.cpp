@@ -25,52 +25,120 @@ inline span2 valid_taps(const dw_params& p, int oy, int ox) {
 
 }  // namespace
 
-void dwconv_f32__simd(const dw_params& p, const float* in, const float* w, const float* bias, float* out, epilogue e) {
-    const std::size_t row = static_cast<std::size_t>(p.w) * p.c;
-    for (int b = 0; b < p.n; ++b) {
-        const float* img = in + static_cast<std::size_t>(b) * p.h * row;
-        for (int oy = 0; oy < p.oh; ++oy)
-            for (int ox = 0; ox < p.ow; ++ox) {
-                const span2 t = valid_taps(p, oy, ox);
-                const float* base = img + (static_cast<std::ptrdiff_t>(oy * p.sh - p.pad_t) * p.w + (ox * p.sw - p.pad_l)) *
-                                              static_cast<std::ptrdiff_t>(p.c);
-                float* dst = out + ((static_cast<std::size_t>(b) * p.oh + oy) * p.ow + ox) * p.c;
-                int c = 0;
-                for (; c + 8 <= p.c; c += 8) {
-                    v128_t a0 = bias ? wasm_v128_load(bias + c) : wasm_f32x4_splat(0.0f);
-                    v128_t a1 = bias ? wasm_v128_load(bias + c + 4) : wasm_f32x4_splat(0.0f);
-                    for (int ky = t.ky0; ky < t.ky1; ++ky) {
-                        const float* src = base + static_cast<std::ptrdiff_t>(ky) * static_cast<std::ptrdiff_t>(row) + c;
-                        const float* wk = w + static_cast<std::size_t>(ky) * p.kw * p.c + c;
-                        for (int kx = t.kx0; kx < t.kx1; ++kx) {
-                            const float* s = src + static_cast<std::ptrdiff_t>(kx) * p.c;
-                            const float* ww = wk + static_cast<std::size_t>(kx) * p.c;
-                            a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(s), wasm_v128_load(ww)));
-                            a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(s + 4), wasm_v128_load(ww + 4)));
-                        }
-                    }
-                    wasm_v128_store(dst + c, simd::activate(a0, e));
-                    wasm_v128_store(dst + c + 4, simd::activate(a1, e));
-                }
-                for (; c + 4 <= p.c; c += 4) {
-                    v128_t a0 = bias ? wasm_v128_load(bias + c) : wasm_f32x4_splat(0.0f);
-                    for (int ky = t.ky0; ky < t.ky1; ++ky)
-                        for (int kx = t.kx0; kx < t.kx1; ++kx)
-                            a0 = wasm_f32x4_add(
-                                a0, wasm_f32x4_mul(
-                                        wasm_v128_load(base + (static_cast<std::ptrdiff_t>(ky) * p.w + kx) * p.c + c),
-                                        wasm_v128_load(w + (static_cast<std::size_t>(ky) * p.kw + kx) * p.c + c)));
-                    wasm_v128_store(dst + c, simd::activate(a0, e));
-                }
-                for (; c < p.c; ++c) {
-                    float acc = bias ? bias[c] : 0.0f;
-                    for (int ky = t.ky0; ky < t.ky1; ++ky)
-                        for (int kx = t.kx0; kx < t.kx1; ++kx)
-                            acc += base[(static_cast<std::ptrdiff_t>(ky) * p.w + kx) * p.c + c] *
-                                   w[(static_cast<std::size_t>(ky) * p.kw + kx) * p.c + c];
-                    dst[c] = activate_ref(acc, e);
-                }
+namespace {
+
+// One output pixel whose whole K x K window lies inside the image: taps fully unrolled,
+// 16, 8 and 4 channels at a time. `src` points at the window's top-left input pixel.
+template <int K>
+inline void dw_pixel_interior(const float* src, std::ptrdiff_t row, int c_total, const float* w, const float* bias,
+                              float* dst, epilogue e) {
+    const std::ptrdiff_t cs = c_total;
+    int c = 0;
+    for (; c + 16 <= c_total; c += 16) {
+        v128_t a0 = bias ? wasm_v128_load(bias + c) : wasm_f32x4_splat(0.0f);
+        v128_t a1 = bias ? wasm_v128_load(bias + c + 4) : wasm_f32x4_splat(0.0f);
+        v128_t a2 = bias ? wasm_v128_load(bias + c + 8) : wasm_f32x4_splat(0.0f);
+        v128_t a3 = bias ? wasm_v128_load(bias + c + 12) : wasm_f32x4_splat(0.0f);
+ES_UNROLL
+        for (int ky = 0; ky < K; ++ky)
+ES_UNROLL
+            for (int kx = 0; kx < K; ++kx) {
+                const float* s = src + ky * row + kx * cs + c;
+                const float* ww = w + (ky * K + kx) * cs + c;
+                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(s), wasm_v128_load(ww)));
+                a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(s + 4), wasm_v128_load(ww + 4)));
+                a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(s + 8), wasm_v128_load(ww + 8)));
+                a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(s + 12), wasm_v128_load(ww + 12)));
             }
+        wasm_v128_store(dst + c, simd::activate(a0, e));
+        wasm_v128_store(dst + c + 4, simd::activate(a1, e));
+        wasm_v128_store(dst + c + 8, simd::activate(a2, e));
+        wasm_v128_store(dst + c + 12, simd::activate(a3, e));
+    }
+    for (; c + 4 <= c_total; c += 4) {
+        v128_t a0 = bias ? wasm_v128_load(bias + c) : wasm_f32x4_splat(0.0f);
+ES_UNROLL
+        for (int ky = 0; ky < K; ++ky)
+ES_UNROLL
+            for (int kx = 0; kx < K; ++kx)
+                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(src + ky * row + kx * cs + c),
+                                                       wasm_v128_load(w + (ky * K + kx) * cs + c)));
+        wasm_v128_store(dst + c, simd::activate(a0, e));
+    }
+    for (; c < c_total; ++c) {
+        float acc = bias ? bias[c] : 0.0f;
+        for (int ky = 0; ky < K; ++ky)
+            for (int kx = 0; kx < K; ++kx) acc += src[ky * row + kx * cs + c] * w[(ky * K + kx) * cs + c];
+        dst[c] = activate_ref(acc, e);
+    }
+}
+
+// Any pixel, any kernel: the valid part of the window only (image borders).
+void dw_pixel_general(const dw_params& p, const float* base, const span2& t, const float* w, const float* bias,
+                      float* dst, epilogue e) {
+    const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(p.w) * p.c;
+    int c = 0;
+    for (; c + 8 <= p.c; c += 8) {
+        v128_t a0 = bias ? wasm_v128_load(bias + c) : wasm_f32x4_splat(0.0f);
+        v128_t a1 = bias ? wasm_v128_load(bias + c + 4) : wasm_f32x4_splat(0.0f);
+        for (int ky = t.ky0; ky < t.ky1; ++ky) {
+            const float* src = base + ky * row + c;
+            const float* wk = w + static_cast<std::size_t>(ky) * p.kw * p.c + c;
+            for (int kx = t.kx0; kx < t.kx1; ++kx) {
+                const float* s = src + static_cast<std::ptrdiff_t>(kx) * p.c;
+                const float* ww = wk + static_cast<std::size_t>(kx) * p.c;
+                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(s), wasm_v128_load(ww)));
+                a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(s + 4), wasm_v128_load(ww + 4)));
+            }
+        }
+        wasm_v128_store(dst + c, simd::activate(a0, e));
+        wasm_v128_store(dst + c + 4, simd::activate(a1, e));
+    }
+    for (; c + 4 <= p.c; c += 4) {
+        v128_t a0 = bias ? wasm_v128_load(bias + c) : wasm_f32x4_splat(0.0f);
+        for (int ky = t.ky0; ky < t.ky1; ++ky)
+            for (int kx = t.kx0; kx < t.kx1; ++kx)
+                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(base + ky * row + static_cast<std::ptrdiff_t>(kx) * p.c + c),
+                                                       wasm_v128_load(w + (static_cast<std::size_t>(ky) * p.kw + kx) * p.c + c)));
+        wasm_v128_store(dst + c, simd::activate(a0, e));
+    }
+    for (; c < p.c; ++c) {
+        float acc = bias ? bias[c] : 0.0f;
+        for (int ky = t.ky0; ky < t.ky1; ++ky)
+            for (int kx = t.kx0; kx < t.kx1; ++kx)
+                acc += base[ky * row + static_cast<std::ptrdiff_t>(kx) * p.c + c] *
+                       w[(static_cast<std::size_t>(ky) * p.kw + kx) * p.c + c];
+        dst[c] = activate_ref(acc, e);
+    }
+}
+
+template <int K>
+void dw_image(const dw_params& p, const float* img, const float* w, const float* bias, float* out, epilogue e) {
+    const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(p.w) * p.c;
+    for (int oy = 0; oy < p.oh; ++oy)
+        for (int ox = 0; ox < p.ow; ++ox) {
+            const span2 t = valid_taps(p, oy, ox);
+            const float* base = img + static_cast<std::ptrdiff_t>(oy * p.sh - p.pad_t) * row +
+                                static_cast<std::ptrdiff_t>(ox * p.sw - p.pad_l) * p.c;
+            float* dst = out + (static_cast<std::size_t>(oy) * p.ow + ox) * p.c;
+            const bool interior = K > 0 && t.ky0 == 0 && t.kx0 == 0 && t.ky1 == p.kh && t.kx1 == p.kw;
+            if (interior) dw_pixel_interior<(K > 0 ? K : 1)>(base, row, p.c, w, bias, dst, e);
+            else dw_pixel_general(p, base, t, w, bias, dst, e);
+        }
+}
+
+}  // namespace
+
+void dwconv_f32__simd(const dw_params& p, const float* in, const float* w, const float* bias, float* out, epilogue e) {
+    const std::size_t in_img = static_cast<std::size_t>(p.h) * p.w * p.c;
+    const std::size_t out_img = static_cast<std::size_t>(p.oh) * p.ow * p.c;
+    for (int b = 0; b < p.n; ++b) {
+        const float* img = in + b * in_img;
+        float* o = out + b * out_img;
+        if (p.kh == 3 && p.kw == 3) dw_image<3>(p, img, w, bias, o, e);
+        else if (p.kh == 5 && p.kw == 5) dw_image<5>(p, img, w, bias, o, e);
+        else if (p.kh == 7 && p.kw == 7) dw_image<7>(p, img, w, bias, o, e);
+        else dw_image<0>(p, img, w, bias, o, e);
     }
 }
 

@@ -4,6 +4,14 @@
 // source is tested on both targets.
 #pragma once
 
+// Full unrolling of small fixed loops (clang: wasm and the fuzz build; GCC unrolls -O3 loops
+// of constant trip count by itself).
+#if defined(__clang__)
+#define ES_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define ES_UNROLL
+#endif
+
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 #define ES_SIMD_BACKEND "wasm-simd128"

@@ -1,0 +1,178 @@
+// Engine commands: bench (latency of an architecture in this engine) and bench --peak
+// (this machine's or browser's single-thread SIMD peak and memory bandwidth).
+#include "api/dispatcher.h"
+#include "api/model_args.h"
+
+#include "engine/bench.h"
+#include "engine/graph_json.h"
+#include "engine/session.h"
+#include "engine/kernels/nn.h"
+#include "engine/kernels/peak.h"
+#include "engine/kernels/kernels.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+
+namespace es::api {
+
+namespace {
+
+json cmd_bench_peak() {
+    // Warm up first: V8 compiles wasm in a baseline tier and optimises hot code later.
+    for (int i = 0; i < 3; ++i) {
+        kernels::peak_f32_gflops(200000);
+        kernels::peak_i8_gmacs(200000);
+    }
+    double f32 = 0, i8 = 0;
+    for (int i = 0; i < 5; ++i) {
+        f32 = std::max(f32, kernels::peak_f32_gflops(2000000));
+        i8 = std::max(i8, kernels::peak_i8_gmacs(2000000));
+    }
+    const double bw = kernels::bandwidth_gbs(std::size_t{8} << 20, 6);  // 3 x 32 MiB, beyond the caches
+    return {{"f32_gflops", f32}, {"i8_gmacs", i8}, {"bandwidth_gbs", bw}, {"simd", kernels::simd_enabled()},
+            {"simd_backend", kernels::simd_backend()}};
+}
+
+json cmd_bench(const json& args) {
+    if (args.value("peak", false)) return cmd_bench_peak();
+    std::string err;
+    auto built = build_model_from_args(args, &err);
+    if (!built) return make_error(err);
+    const bool ref = args.value("ref", false);
+    const int batch = args.value("batch", 1);
+    const int runs = args.value("runs", 20);
+    const int warmup = args.contains("warmup") ? args["warmup"].get<int>() : std::max(3, runs / 2);
+
+    kernels::set_mode(ref ? kernels::kernel_mode::kernel_mode_ref : kernels::kernel_mode::kernel_mode_simd);
+    engine::bench_result r;
+    const bool ok = engine::bench_model(engine::optimize(*built), batch, runs, warmup, &r, &err);
+    kernels::set_mode(kernels::kernel_mode::kernel_mode_simd);
+    if (!ok) return make_error(err);
+
+    json layers = json::array();
+    for (const auto& l : r.layers)
+        layers.push_back({{"name", l.name},
+                          {"type", l.type},
+                          {"ms", l.ms},
+                          {"macs", l.macs},
+                          {"bytes", l.bytes},
+                          {"gmacs_per_s", l.ms > 0 ? l.macs / l.ms * 1e-6 : 0.0},
+                          {"gb_per_s", l.ms > 0 ? l.bytes / l.ms * 1e-6 : 0.0}});
+    // Totals per kind of layer: where the time goes, and each kind's throughput.
+    json by_type = json::object();
+    for (const auto& l : r.layers) {
+        json& t = by_type[l.type];
+        if (t.is_null()) t = json::object();
+        t["ms"] = t.value("ms", 0.0) + l.ms;
+        t["macs"] = t.value("macs", 0.0) + l.macs;
+        t["bytes"] = t.value("bytes", 0.0) + l.bytes;
+        t["layers"] = t.value("layers", 0) + 1;
+    }
+    for (auto& [k, t] : by_type.items()) {
+        const double ms = t["ms"].get<double>();
+        t["gmacs_per_s"] = ms > 0 ? t["macs"].get<double>() / ms * 1e-6 : 0.0;
+        t["gb_per_s"] = ms > 0 ? t["bytes"].get<double>() / ms * 1e-6 : 0.0;
+    }
+    return {{"arch", built->arch},
+            {"batch", batch},
+            {"runs", runs},
+            {"by_type", by_type},
+            {"warmup", warmup},
+            {"simd", !ref},
+            {"kernels", ref ? "reference" : kernels::simd_backend()},
+            {"latency_ms_median", r.median_ms},
+            {"latency_ms_min", r.min_ms},
+            {"images_per_s", r.median_ms > 0 ? 1000.0 * batch / r.median_ms : 0.0},
+            {"macs", r.macs},
+            {"gmacs_per_s", r.median_ms > 0 ? r.macs / r.median_ms * 1e-6 : 0.0},
+            {"arena_bytes", r.arena_bytes},
+            {"weight_bytes", r.weight_bytes},
+            {"layers", layers}};
+}
+
+bool write_floats(const std::string& path, const float* data, std::size_t count, std::string* err) {
+    std::ofstream f(path, std::ios::binary);
+    // The engine targets are little-endian (x86-64, wasm32): the bytes are written as they are.
+    f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(count * sizeof(float)));
+    if (!f) {
+        *err = "cannot write " + path;
+        return false;
+    }
+    return true;
+}
+
+json cmd_export(const json& args) {
+    std::string err;
+    auto built = build_model_from_args(args, &err);
+    if (!built) return make_error(err);
+    const engine::model m = engine::optimize(*built);
+    const std::string prefix = args["out"].get<std::string>();
+    if (prefix.empty()) return make_error("argument --out must name a file prefix");
+    const int batch = args.value("batch", 1);
+
+    // Deterministic input in [0, 1), and this engine's logits for it.
+    engine::session s;
+    if (auto e = s.prepare(m, batch); !e.empty()) return make_error(e);
+    std::uint64_t state = 2024;
+    for (std::size_t i = 0; i < s.input_count(); ++i) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        s.input()[i] = static_cast<float>((state >> 40) & 0xFFFF) / 65536.0f;
+    }
+    std::vector<float> io(s.input(), s.input() + s.input_count());
+    s.run();
+    io.insert(io.end(), s.output(), s.output() + s.output_shape().numel());
+
+    const std::string graph_path = prefix + ".graph.json", weights_path = prefix + ".weights.bin",
+                      io_path = prefix + ".io.bin";
+    {
+        std::ofstream g(graph_path);
+        g << engine::graph_to_json(m).dump() << "\n";
+        if (!g) return make_error("cannot write " + graph_path);
+    }
+    if (!write_floats(weights_path, m.weights.data(), m.weights.size(), &err)) return make_error(err);
+    if (!write_floats(io_path, io.data(), io.size(), &err)) return make_error(err);
+    const auto in = s.input_shape(), out = s.output_shape();
+    return {{"arch", m.arch},
+            {"graph", graph_path},
+            {"weights", weights_path},
+            {"io", io_path},
+            {"batch", batch},
+            {"input_shape", {in.n, in.h, in.w, in.c}},
+            {"output_shape", {out.n, out.c}},
+            {"nodes", m.nodes.size() - 1},
+            {"weight_floats", m.weights.size()}};
+}
+
+}  // namespace
+
+void register_engine_commands(std::vector<command_spec>& out) {
+    std::vector<arg_spec> args = model_arg_specs(/*arch_required=*/false);
+    args.push_back({"batch", arg_type::arg_type_integer, "images per run", false, 1, 1024, {}, 1});
+    args.push_back({"runs", arg_type::arg_type_integer, "timed runs (after warm-up)", false, 1, 100000, {}, 20});
+    args.push_back({"warmup", arg_type::arg_type_integer, "untimed runs first (default: max(3, runs/2))", false, 0,
+                    100000});
+    args.push_back({"ref", arg_type::arg_type_flag, "use the scalar reference kernels instead of SIMD"});
+    args.push_back({"peak", arg_type::arg_type_flag,
+                    "measure the single-thread SIMD peak (f32, int8) and memory bandwidth instead of a model"});
+    out.push_back({"bench",
+                   "Latency of an architecture in this engine (median and min after warm-up, per-layer profile), "
+                   "or with --peak this machine's SIMD peak and memory bandwidth.",
+                   std::move(args),
+                   [](const json& a) {
+                       if (!a.value("peak", false) && !a.contains("arch"))
+                           return make_error("missing argument --arch (or give --peak)");
+                       return cmd_bench(a);
+                   }});
+
+    std::vector<arg_spec> eargs = model_arg_specs(/*arch_required=*/true);
+    eargs.push_back({"out", arg_type::arg_type_string, "file prefix: writes PREFIX.graph.json, PREFIX.weights.bin "
+                                                       "and PREFIX.io.bin", true});
+    eargs.push_back({"batch", arg_type::arg_type_integer, "batch of the reference input/output", false, 1, 1024, {}, 1});
+    out.push_back({"export",
+                   "Writes the inference graph (JSON), its weights (f32) and a reference input with this engine's "
+                   "logits, for rebuilding the same network elsewhere (the TensorFlow.js peer benchmark).",
+                   std::move(eargs), cmd_export});
+}
+
+}  // namespace es::api

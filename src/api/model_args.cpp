@@ -1,0 +1,34 @@
+#include "api/model_args.h"
+
+namespace es::api {
+
+std::vector<arg_spec> model_arg_specs(bool arch_required) {
+    return {
+        {"arch", arg_type::arg_type_choice, "architecture", arch_required, -INFINITY, INFINITY, models::arch_names()},
+        {"res", arg_type::arg_type_integer, "input resolution (default 224; 28 for tiny_* presets)", false, 1,
+         models::max_res},
+        {"width", arg_type::arg_type_number, "width multiplier (default 1)", false, 0.01, models::max_width},
+        {"in-ch", arg_type::arg_type_integer, "input channels (default 3; 1 for tiny_* presets)", false, 1,
+         models::max_in_ch},
+        {"classes", arg_type::arg_type_integer, "number of classes (default 1000; 10 for tiny_* presets)", false, 1,
+         models::max_classes},
+        {"groups", arg_type::arg_type_integer, "ShuffleNet V1 groups: 1, 2, 3, 4 or 8 (default 3)", false, 1, 8},
+    };
+}
+
+models::arch_options options_from_args(const json& args) {
+    const std::string arch = args.value("arch", "");
+    models::arch_options o = models::is_tiny(arch) ? models::tiny_defaults() : models::arch_options{};
+    if (args.contains("res")) o.res = args["res"].get<int>();
+    if (args.contains("width")) o.width = static_cast<float>(args["width"].get<double>());
+    if (args.contains("in-ch")) o.in_ch = args["in-ch"].get<int>();
+    if (args.contains("classes")) o.classes = args["classes"].get<int>();
+    if (args.contains("groups")) o.groups = args["groups"].get<int>();
+    return o;
+}
+
+std::optional<engine::model> build_model_from_args(const json& args, std::string* error) {
+    return models::build_arch(args.value("arch", ""), options_from_args(args), error);
+}
+
+}  // namespace es::api

@@ -1,0 +1,22 @@
+// model_args: the architecture flags shared by every command that builds a network
+// (analyze, bench, ...): --arch, --res, --width, --in-ch, --classes, --groups.
+// Tiny presets default to 28x28x1 and 10 classes; full architectures to 224x224x3, 1000.
+#pragma once
+
+#include "api/dispatcher.h"
+#include "engine/model.h"
+#include "models/models.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace es::api {
+
+std::vector<arg_spec> model_arg_specs(bool arch_required);
+// The options the validated args describe, with the preset's defaults for what is absent.
+models::arch_options options_from_args(const json& args);
+// Builds the architecture the validated args describe; nullopt + *error on bad input.
+std::optional<engine::model> build_model_from_args(const json& args, std::string* error);
+
+}  // namespace es::api
