@@ -112,19 +112,77 @@ void dw_pixel_general(const dw_params& p, const float* base, const span2& t, con
     }
 }
 
-template <int K>
+// Four horizontally adjacent interior output pixels, 4 channels at a time: each weight
+// vector is loaded once for the four pixels and each input column once per kernel row,
+// which cuts the loads per multiply-accumulate by about a third against one pixel at a time.
+template <int K, int S>
+inline void dw_quad_interior(const float* src, std::ptrdiff_t row, int c_total, const float* w, const float* bias,
+                             float* dst, epilogue e) {
+    constexpr int cols = 3 * S + K;  // input columns the four windows span
+    const std::ptrdiff_t cs = c_total;
+    int c = 0;
+    for (; c + 4 <= c_total; c += 4) {
+        const v128_t b = bias ? wasm_v128_load(bias + c) : wasm_f32x4_splat(0.0f);
+        v128_t a0 = b, a1 = b, a2 = b, a3 = b;
+        ES_UNROLL
+        for (int ky = 0; ky < K; ++ky) {
+            v128_t in[cols];
+            ES_UNROLL
+            for (int x = 0; x < cols; ++x) in[x] = wasm_v128_load(src + ky * row + x * cs + c);
+            ES_UNROLL
+            for (int kx = 0; kx < K; ++kx) {
+                const v128_t wv = wasm_v128_load(w + (ky * K + kx) * cs + c);
+                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(in[kx], wv));
+                a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(in[S + kx], wv));
+                a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(in[2 * S + kx], wv));
+                a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(in[3 * S + kx], wv));
+            }
+        }
+        wasm_v128_store(dst + c, simd::activate(a0, e));
+        wasm_v128_store(dst + cs + c, simd::activate(a1, e));
+        wasm_v128_store(dst + 2 * cs + c, simd::activate(a2, e));
+        wasm_v128_store(dst + 3 * cs + c, simd::activate(a3, e));
+    }
+    for (; c < c_total; ++c)
+        for (int j = 0; j < 4; ++j) {
+            float acc = bias ? bias[c] : 0.0f;
+            for (int ky = 0; ky < K; ++ky)
+                for (int kx = 0; kx < K; ++kx) acc += src[ky * row + (j * S + kx) * cs + c] * w[(ky * K + kx) * cs + c];
+            dst[j * cs + c] = activate_ref(acc, e);
+        }
+}
+
+template <int K, int S>
 void dw_image(const dw_params& p, const float* img, const float* w, const float* bias, float* out, epilogue e) {
     const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(p.w) * p.c;
-    for (int oy = 0; oy < p.oh; ++oy)
-        for (int ox = 0; ox < p.ow; ++ox) {
-            const span2 t = valid_taps(p, oy, ox);
-            const float* base = img + static_cast<std::ptrdiff_t>(oy * p.sh - p.pad_t) * row +
-                                static_cast<std::ptrdiff_t>(ox * p.sw - p.pad_l) * p.c;
-            float* dst = out + (static_cast<std::size_t>(oy) * p.ow + ox) * p.c;
-            const bool interior = K > 0 && t.ky0 == 0 && t.kx0 == 0 && t.ky1 == p.kh && t.kx1 == p.kw;
+    // Output columns whose windows lie inside the image horizontally: [x_lo, x_hi).
+    int x_lo = (p.pad_l + p.sw - 1) / p.sw;
+    int x_hi = x_lo;
+    while (x_hi < p.ow && x_hi * p.sw - p.pad_l + p.kw <= p.w) ++x_hi;
+    if (x_lo > p.ow) x_lo = x_hi = p.ow;
+    for (int oy = 0; oy < p.oh; ++oy) {
+        const int iy0 = oy * p.sh - p.pad_t;
+        const bool row_inside = K > 0 && iy0 >= 0 && iy0 + p.kh <= p.h;
+        const float* row_base = img + static_cast<std::ptrdiff_t>(iy0) * row;
+        float* out_row = out + static_cast<std::size_t>(oy) * p.ow * p.c;
+        int ox = 0;
+        auto one = [&](int x) {
+            const span2 t = valid_taps(p, oy, x);
+            const float* base = row_base + static_cast<std::ptrdiff_t>(x * p.sw - p.pad_l) * p.c;
+            float* dst = out_row + static_cast<std::size_t>(x) * p.c;
+            const bool interior = row_inside && t.kx0 == 0 && t.kx1 == p.kw;
             if (interior) dw_pixel_interior<(K > 0 ? K : 1)>(base, row, p.c, w, bias, dst, e);
             else dw_pixel_general(p, base, t, w, bias, dst, e);
+        };
+        if (row_inside && S > 0) {
+            for (; ox < x_lo; ++ox) one(ox);
+            for (; ox + 4 <= x_hi; ox += 4)
+                dw_quad_interior<(K > 0 ? K : 1), (S > 0 ? S : 1)>(
+                    row_base + static_cast<std::ptrdiff_t>(ox * p.sw - p.pad_l) * p.c, row, p.c, w, bias,
+                    out_row + static_cast<std::size_t>(ox) * p.c, e);
         }
+        for (; ox < p.ow; ++ox) one(ox);
+    }
 }
 
 }  // namespace
@@ -135,10 +193,15 @@ void dwconv_f32__simd(const dw_params& p, const float* in, const float* w, const
     for (int b = 0; b < p.n; ++b) {
         const float* img = in + b * in_img;
         float* o = out + b * out_img;
-        if (p.kh == 3 && p.kw == 3) dw_image<3>(p, img, w, bias, o, e);
-        else if (p.kh == 5 && p.kw == 5) dw_image<5>(p, img, w, bias, o, e);
-        else if (p.kh == 7 && p.kw == 7) dw_image<7>(p, img, w, bias, o, e);
-        else dw_image<0>(p, img, w, bias, o, e);
+        const bool s1 = p.sh == 1 && p.sw == 1, s2 = p.sh == 2 && p.sw == 2;
+        if (p.kh == 3 && p.kw == 3 && s1) dw_image<3, 1>(p, img, w, bias, o, e);
+        else if (p.kh == 3 && p.kw == 3 && s2) dw_image<3, 2>(p, img, w, bias, o, e);
+        else if (p.kh == 5 && p.kw == 5 && s1) dw_image<5, 1>(p, img, w, bias, o, e);
+        else if (p.kh == 5 && p.kw == 5 && s2) dw_image<5, 2>(p, img, w, bias, o, e);
+        else if (p.kh == 3 && p.kw == 3) dw_image<3, 0>(p, img, w, bias, o, e);
+        else if (p.kh == 5 && p.kw == 5) dw_image<5, 0>(p, img, w, bias, o, e);
+        else if (p.kh == 7 && p.kw == 7) dw_image<7, 0>(p, img, w, bias, o, e);
+        else dw_image<0, 0>(p, img, w, bias, o, e);
     }
 }
 
