@@ -1,6 +1,5 @@
 // GEMM with a 4x8 register tile: 4 rows of A broadcast against one packed 8-column panel
-// of B, 8 f32x4 accumulators. Rows are walked inside each panel so the panel (K x 8 floats)
-// stays in L1 while A streams.
+// of B, 8 f32x4 accumulators, over row blocks sized for L2 (GotoBLAS-style blocking).
 #include "engine/kernels/nn.h"
 #include "engine/kernels/simd_math.h"
 
@@ -49,23 +48,31 @@ inline void tile(int k, const float* a, int lda, const float* panel, const float
 void gemm_f32__simd(int m, int n, int k, const float* a, int lda, const float* packed, const float* bias, float* c,
                     int ldc, epilogue e) {
     const int panels = (n + 7) / 8;
-    for (int pnl = 0; pnl < panels; ++pnl) {
-        const int col = pnl * 8;
-        const int ncols = n - col < 8 ? n - col : 8;
-        alignas(16) float bias8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        if (bias) std::memcpy(bias8, bias + col, static_cast<std::size_t>(ncols) * sizeof(float));
-        const float* panel = packed + static_cast<std::size_t>(pnl) * k * 8;
-        int i = 0;
-        for (; i + 4 <= m; i += 4)
-            tile<4>(k, a + static_cast<std::size_t>(i) * lda, lda, panel, bias ? bias8 : nullptr,
-                    c + static_cast<std::size_t>(i) * ldc + col, ldc, ncols, e);
-        const int rest = m - i;
-        const float* ar = a + static_cast<std::size_t>(i) * lda;
-        float* cr = c + static_cast<std::size_t>(i) * ldc + col;
-        const float* b8 = bias ? bias8 : nullptr;
-        if (rest == 3) tile<3>(k, ar, lda, panel, b8, cr, ldc, ncols, e);
-        else if (rest == 2) tile<2>(k, ar, lda, panel, b8, cr, ldc, ncols, e);
-        else if (rest == 1) tile<1>(k, ar, lda, panel, b8, cr, ldc, ncols, e);
+    // Rows are taken in blocks whose slice of A (mc x k floats) stays in L2 while every panel
+    // of B passes over it; within a block each panel (k x 8) stays in L1.
+    int mc = (64 * 1024 / 4) / (k > 0 ? k : 1);
+    mc = mc < 16 ? 16 : (mc > 1024 ? 1024 : mc);
+    mc -= mc % 4;
+    for (int i0 = 0; i0 < m; i0 += mc) {
+        const int i_end = i0 + mc < m ? i0 + mc : m;
+        for (int pnl = 0; pnl < panels; ++pnl) {
+            const int col = pnl * 8;
+            const int ncols = n - col < 8 ? n - col : 8;
+            alignas(16) float bias8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            if (bias) std::memcpy(bias8, bias + col, static_cast<std::size_t>(ncols) * sizeof(float));
+            const float* b8 = bias ? bias8 : nullptr;
+            const float* panel = packed + static_cast<std::size_t>(pnl) * k * 8;
+            int i = i0;
+            for (; i + 4 <= i_end; i += 4)
+                tile<4>(k, a + static_cast<std::size_t>(i) * lda, lda, panel, b8,
+                        c + static_cast<std::size_t>(i) * ldc + col, ldc, ncols, e);
+            const int rest = i_end - i;
+            const float* ar = a + static_cast<std::size_t>(i) * lda;
+            float* cr = c + static_cast<std::size_t>(i) * ldc + col;
+            if (rest == 3) tile<3>(k, ar, lda, panel, b8, cr, ldc, ncols, e);
+            else if (rest == 2) tile<2>(k, ar, lda, panel, b8, cr, ldc, ncols, e);
+            else if (rest == 1) tile<1>(k, ar, lda, panel, b8, cr, ldc, ncols, e);
+        }
     }
 }
 
