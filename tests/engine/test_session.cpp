@@ -333,3 +333,48 @@ TEST_CASE("BN folding preserves the function and counts parameters as trainable 
     // conv 3*3*3*2 = 54 weights, BN gamma+beta 6 (running stats are not parameters)
     CHECK(param_count(m) == 60);
 }
+
+TEST_CASE("conv2d layers on odd shapes: SIMD session matches the reference session within 1e-5") {
+    std::mt19937 g(23);
+    struct hw2 {
+        int h, w;
+    };
+    for (int cin : {1, 3, 4, 5, 7, 8, 9, 17})
+        for (hw2 s : {hw2{1, 1}, hw2{7, 5}, hw2{15, 17}})
+            for (int stride : {1, 2})
+                for (int k : {1, 3})
+                    for (int groups : {1, cin}) {
+                        const int cout = groups == cin ? cin : 9;  // depthwise or dense
+                        graph_builder b("conv", {1, s.h, s.w, cin}, 7);
+                        int x = b.conv(b.input(), cout, k, stride, groups, false);
+                        x = b.act(x, act::act_hswish);
+                        model m = b.finish(x);
+                        REQUIRE(b.error().empty());
+                        randomise_bn_and_biases(m, g);
+                        model fast = optimize(m);
+                        std::vector<float> outs[2];
+                        std::uniform_real_distribution<float> d(-1, 1);
+                        std::vector<float> input(static_cast<std::size_t>(2) * s.h * s.w * cin);
+                        for (auto& v : input) v = d(g);
+                        int idx = 0;
+                        for (auto mode : {es::kernels::kernel_mode::kernel_mode_simd, es::kernels::kernel_mode::kernel_mode_ref}) {
+                            es::kernels::set_mode(mode);
+                            session sess;
+                            REQUIRE(sess.prepare(fast, 2).empty());
+                            std::copy(input.begin(), input.end(), sess.input());
+                            sess.run();
+                            outs[idx++].assign(sess.output(), sess.output() + sess.output_shape().numel());
+                        }
+                        es::kernels::set_mode(es::kernels::kernel_mode::kernel_mode_simd);
+                        CAPTURE(cin);
+                        CAPTURE(s.h);
+                        CAPTURE(s.w);
+                        CAPTURE(stride);
+                        CAPTURE(k);
+                        CAPTURE(groups);
+                        bool ok = true;
+                        for (std::size_t i = 0; i < outs[0].size(); ++i)
+                            ok = ok && std::fabs(outs[0][i] - outs[1][i]) <= 1e-5f * (1.0f + std::fabs(outs[1][i]));
+                        CHECK(ok);
+                    }
+}
