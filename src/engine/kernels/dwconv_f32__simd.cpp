@@ -257,7 +257,7 @@ void pool_simd(const dw_params& p, const float* in, float* out) {
                     for (int ky = t.ky0; ky < t.ky1; ++ky)
                         for (int kx = t.kx0; kx < t.kx1; ++kx) {
                             const v128_t v = wasm_v128_load(base + (static_cast<std::ptrdiff_t>(ky) * p.w + kx) * p.c + c);
-                            acc = is_max ? wasm_f32x4_max(acc, v) : wasm_f32x4_add(acc, v);
+                            acc = is_max ? wasm_f32x4_pmax(acc, v) : wasm_f32x4_add(acc, v);
                         }
                     wasm_v128_store(dst + c, is_max ? acc : wasm_f32x4_mul(acc, vinv));
                 }

@@ -9,9 +9,8 @@ namespace es::kernels {
 
 namespace {
 
-template <int MR>
-inline void tile(int k, const float* a, int lda, const float* panel, const float* bias8, float* c, int ldc, int ncols,
-                 epilogue e) {
+template <int MR, epilogue E>
+inline void tile(int k, const float* a, int lda, const float* panel, const float* bias8, float* c, int ldc, int ncols) {
     v128_t acc0[MR], acc1[MR];
     const v128_t b_lo = bias8 ? wasm_v128_load(bias8) : wasm_f32x4_splat(0.0f);
     const v128_t b_hi = bias8 ? wasm_v128_load(bias8 + 4) : wasm_f32x4_splat(0.0f);
@@ -29,7 +28,7 @@ inline void tile(int k, const float* a, int lda, const float* panel, const float
         }
     }
     for (int r = 0; r < MR; ++r) {
-        const v128_t lo = simd::activate(acc0[r], e), hi = simd::activate(acc1[r], e);
+        const v128_t lo = simd::activate_t<E>(acc0[r]), hi = simd::activate_t<E>(acc1[r]);
         float* dst = c + static_cast<std::size_t>(r) * ldc;
         if (ncols == 8) {
             wasm_v128_store(dst, lo);
@@ -43,13 +42,37 @@ inline void tile(int k, const float* a, int lda, const float* panel, const float
     }
 }
 
-}  // namespace
-
-void gemm_f32__simd(int m, int n, int k, const float* a, int lda, const float* packed, const float* bias, float* c,
-                    int ldc, epilogue e) {
+template <epilogue E>
+void gemm_impl(int m, int n, int k, const float* a, int lda, const float* packed, const float* bias, float* c, int ldc) {
     const int panels = (n + 7) / 8;
-    // Rows are taken in blocks whose slice of A (mc x k floats) stays in L2 while every panel
-    // of B passes over it; within a block each panel (k x 8) stays in L1.
+    alignas(16) float bias_pad[8 * 64];  // bias per panel, zero-padded to whole panels
+    const bool small_b = static_cast<std::size_t>(panels) * 8 * k * sizeof(float) <= 24 * 1024 && panels <= 64;
+    if (small_b) {
+        // All of B fits in L1 (expand layers: small K, wide N): take four rows at a time
+        // through every panel, so each row of C is written whole, once, while it is hot.
+        if (bias) {
+            std::memset(bias_pad, 0, sizeof(float) * 8 * static_cast<std::size_t>(panels));
+            std::memcpy(bias_pad, bias, static_cast<std::size_t>(n) * sizeof(float));
+        }
+        int i = 0;
+        for (; i + 4 <= m; i += 4)
+            for (int pnl = 0; pnl < panels; ++pnl) {
+                const int col = pnl * 8;
+                tile<4, E>(k, a + static_cast<std::size_t>(i) * lda, lda, packed + static_cast<std::size_t>(pnl) * k * 8,
+                        bias ? bias_pad + col : nullptr, c + static_cast<std::size_t>(i) * ldc + col, ldc,
+                        n - col < 8 ? n - col : 8);
+            }
+        for (; i < m; ++i)
+            for (int pnl = 0; pnl < panels; ++pnl) {
+                const int col = pnl * 8;
+                tile<1, E>(k, a + static_cast<std::size_t>(i) * lda, lda, packed + static_cast<std::size_t>(pnl) * k * 8,
+                        bias ? bias_pad + col : nullptr, c + static_cast<std::size_t>(i) * ldc + col, ldc,
+                        n - col < 8 ? n - col : 8);
+            }
+        return;
+    }
+    // Otherwise rows are taken in blocks whose slice of A (mc x k floats) stays in L2 while
+    // every panel of B passes over it; within a block each panel (k x 8) stays in L1.
     int mc = (64 * 1024 / 4) / (k > 0 ? k : 1);
     mc = mc < 16 ? 16 : (mc > 1024 ? 1024 : mc);
     mc -= mc % 4;
@@ -64,16 +87,23 @@ void gemm_f32__simd(int m, int n, int k, const float* a, int lda, const float* p
             const float* panel = packed + static_cast<std::size_t>(pnl) * k * 8;
             int i = i0;
             for (; i + 4 <= i_end; i += 4)
-                tile<4>(k, a + static_cast<std::size_t>(i) * lda, lda, panel, b8,
-                        c + static_cast<std::size_t>(i) * ldc + col, ldc, ncols, e);
+                tile<4, E>(k, a + static_cast<std::size_t>(i) * lda, lda, panel, b8,
+                        c + static_cast<std::size_t>(i) * ldc + col, ldc, ncols);
             const int rest = i_end - i;
             const float* ar = a + static_cast<std::size_t>(i) * lda;
             float* cr = c + static_cast<std::size_t>(i) * ldc + col;
-            if (rest == 3) tile<3>(k, ar, lda, panel, b8, cr, ldc, ncols, e);
-            else if (rest == 2) tile<2>(k, ar, lda, panel, b8, cr, ldc, ncols, e);
-            else if (rest == 1) tile<1>(k, ar, lda, panel, b8, cr, ldc, ncols, e);
+            if (rest == 3) tile<3, E>(k, ar, lda, panel, b8, cr, ldc, ncols);
+            else if (rest == 2) tile<2, E>(k, ar, lda, panel, b8, cr, ldc, ncols);
+            else if (rest == 1) tile<1, E>(k, ar, lda, panel, b8, cr, ldc, ncols);
         }
     }
+}
+
+}  // namespace
+
+void gemm_f32__simd(int m, int n, int k, const float* a, int lda, const float* packed, const float* bias, float* c,
+                    int ldc, epilogue e) {
+    simd::with_epilogue(e, [&]<epilogue E>() { gemm_impl<E>(m, n, k, a, lda, packed, bias, c, ldc); });
 }
 
 }  // namespace es::kernels

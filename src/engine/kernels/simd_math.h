@@ -10,7 +10,7 @@ namespace es::kernels::simd {
 // exp(x) for f32x4, Cephes' expf polynomial after range reduction x = n*ln2 + r:
 // relative error below 2e-7 over the clamped range [-87.3, 88.7].
 inline v128_t exp_f32x4(v128_t x) {
-    x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.33654f)), wasm_f32x4_splat(88.72283f));
+    x = wasm_f32x4_pmin(wasm_f32x4_splat(88.72283f), wasm_f32x4_pmax(wasm_f32x4_splat(-87.33654f), x));
     const v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
     // r = x - n*ln2, with ln2 split in two for accuracy.
     v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
@@ -30,14 +30,15 @@ inline v128_t exp_f32x4(v128_t x) {
     return wasm_f32x4_mul(wasm_f32x4_mul(y, pow_half), wasm_f32x4_splat(2.0f));
 }
 
-inline v128_t clamp06(v128_t x) {
-    return wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(0.0f)), wasm_f32x4_splat(6.0f));
-}
+// pmin/pmax ("b < a ? b : a") are single instructions on x86 (minps/maxps), where wasm's
+// NaN-propagating f32x4.min/max expand to several; for finite inputs they agree.
+inline v128_t relu(v128_t x) { return wasm_f32x4_pmax(wasm_f32x4_splat(0.0f), x); }
+inline v128_t clamp06(v128_t x) { return wasm_f32x4_pmin(wasm_f32x4_splat(6.0f), relu(x)); }
 
 inline v128_t activate(v128_t x, epilogue e) {
     switch (e) {
     case epilogue::none: return x;
-    case epilogue::relu: return wasm_f32x4_max(x, wasm_f32x4_splat(0.0f));
+    case epilogue::relu: return relu(x);
     case epilogue::relu6: return clamp06(x);
     case epilogue::hswish:
         return wasm_f32x4_mul(wasm_f32x4_mul(x, clamp06(wasm_f32x4_add(x, wasm_f32x4_splat(3.0f)))),
@@ -50,6 +51,30 @@ inline v128_t activate(v128_t x, epilogue e) {
     }
     }
     return x;
+}
+
+// The same with the activation known at compile time: kernels instantiate their loops per
+// epilogue so no switch sits among the accumulators (a run-time switch there costs up to
+// a quarter of a small-K GEMM's speed).
+template <epilogue E>
+inline v128_t activate_t(v128_t x) {
+    if constexpr (E == epilogue::none) return x;
+    else if constexpr (E == epilogue::relu) return relu(x);
+    else if constexpr (E == epilogue::relu6) return clamp06(x);
+    else return activate(x, E);
+}
+
+// Calls f.template operator()<E>() with the epilogue as a template argument.
+template <class F>
+inline void with_epilogue(epilogue e, F&& f) {
+    switch (e) {
+    case epilogue::none: f.template operator()<epilogue::none>(); break;
+    case epilogue::relu: f.template operator()<epilogue::relu>(); break;
+    case epilogue::relu6: f.template operator()<epilogue::relu6>(); break;
+    case epilogue::hswish: f.template operator()<epilogue::hswish>(); break;
+    case epilogue::hsigmoid: f.template operator()<epilogue::hsigmoid>(); break;
+    case epilogue::sigmoid: f.template operator()<epilogue::sigmoid>(); break;
+    }
 }
 
 }  // namespace es::kernels::simd
