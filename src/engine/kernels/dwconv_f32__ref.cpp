@@ -3,6 +3,7 @@
 #include "engine/kernels/nn.h"
 
 #include <cfloat>
+#include <cstring>
 
 namespace es::kernels {
 
@@ -31,8 +32,17 @@ void im2col_f32(const dw_params& p, int c0, int cg, const float* in, float* cols
     for (int oy = 0; oy < p.oh; ++oy)
         for (int ox = 0; ox < p.ow; ++ox) {
             float* dst = cols + (static_cast<std::size_t>(oy) * p.ow + ox) * row;
+            const int ix0 = ox * p.sw - p.pad_l;
+            const bool cols_inside = ix0 >= 0 && ix0 + p.kw <= p.w && cg == p.c;
             for (int ky = 0; ky < p.kh; ++ky) {
                 const int iy = oy * p.sh - p.pad_t + ky;
+                if (cols_inside && iy >= 0 && iy < p.h) {
+                    // The window's row is one contiguous run of kw * C floats in NHWC.
+                    std::memcpy(dst + static_cast<std::size_t>(ky) * p.kw * cg,
+                                in + (static_cast<std::size_t>(iy) * p.w + ix0) * p.c,
+                                static_cast<std::size_t>(p.kw) * cg * sizeof(float));
+                    continue;
+                }
                 for (int kx = 0; kx < p.kw; ++kx) {
                     const int ix = ox * p.sw - p.pad_l + kx;
                     float* d = dst + (static_cast<std::size_t>(ky) * p.kw + kx) * cg;
