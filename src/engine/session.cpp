@@ -75,8 +75,8 @@ const char* session::step_type(kind k) {
 
 shape session::input_shape() const { return in_shape_; }
 shape session::output_shape() const { return out_shape_; }
-float* session::input() { return arena_.data() + in_off_; }
-const float* session::output() const { return arena_.data() + out_off_; }
+float* session::input() { return chunk_ == batch_ ? arena_.data() + in_off_ : in_full_.data(); }
+const float* session::output() const { return chunk_ == batch_ ? arena_.data() + out_off_ : out_full_.data(); }
 
 std::size_t session::weight_bytes() const {
     std::size_t total = 0;
@@ -87,15 +87,47 @@ std::size_t session::weight_bytes() const {
     return total * sizeof(float);
 }
 
-std::string session::prepare(const model& m, int batch) {
+std::string session::prepare(const model& m, int batch, int micro_batch) {
     if (batch <= 0 || batch > 4096) return "batch must be between 1 and 4096, got " + std::to_string(batch);
+    if (micro_batch < 0 || (micro_batch > 0 && batch % micro_batch != 0))
+        return "micro-batch must divide the batch " + std::to_string(batch) + ", got " + std::to_string(micro_batch);
     if (auto err = validate(m); !err.empty()) return err;
+    // Micro-batch: the largest divisor of the batch whose activations fit the budget.
+    constexpr std::size_t budget_bytes = std::size_t{4} << 20;
+    int chunk = micro_batch > 0 ? micro_batch : batch;
+    if (batch > 1 && micro_batch == 0) {
+        if (auto err = plan(m, 1); !err.empty()) return err;
+        const std::size_t per_image = arena_.size() * sizeof(float);
+        chunk = 1;
+        for (int d = batch; d >= 1; --d)
+            if (batch % d == 0 && static_cast<std::size_t>(d) * per_image <= budget_bytes) {
+                chunk = d;
+                break;
+            }
+    }
+    if (auto err = plan(m, chunk); !err.empty()) return err;
+    batch_ = batch;
+    chunk_ = chunk;
+    in_shape_.n = batch;
+    out_shape_.n = batch;
+    if (chunk != batch) {
+        in_full_.assign(in_shape_.numel(), 0.0f);
+        out_full_.assign(out_shape_.numel(), 0.0f);
+        for (auto& v : macs_) v *= batch / chunk;
+        for (auto& v : bytes_) v *= batch / chunk;
+    } else {
+        in_full_.clear();
+        out_full_.clear();
+    }
+    return {};
+}
+
+std::string session::plan(const model& m, int batch) {
     steps_.clear();
     names_.clear();
     macs_.clear();
     bytes_.clear();
     types_.clear();
-    batch_ = batch;
 
     auto shp = [&](int t) {
         shape s = m.tensors[static_cast<std::size_t>(t)];
@@ -264,6 +296,25 @@ std::string session::prepare(const model& m, int batch) {
 }
 
 void session::run() {
+    if (chunk_ == batch_) {
+        run_steps();
+        return;
+    }
+    const std::size_t in_n = in_shape_.numel() / static_cast<std::size_t>(batch_) * chunk_;
+    const std::size_t out_n = out_shape_.numel() / static_cast<std::size_t>(batch_) * chunk_;
+    std::vector<double> total(layer_ms_.size(), 0.0);
+    for (int b = 0; b < batch_; b += chunk_) {
+        const std::size_t part = static_cast<std::size_t>(b / chunk_);
+        std::copy_n(in_full_.data() + part * in_n, in_n, arena_.data() + in_off_);
+        run_steps();
+        std::copy_n(arena_.data() + out_off_, out_n, out_full_.data() + part * out_n);
+        if (profiling_)
+            for (std::size_t i = 0; i < total.size(); ++i) total[i] += layer_ms_[i];
+    }
+    if (profiling_) layer_ms_ = total;
+}
+
+void session::run_steps() {
     float* a = arena_.data();
     using clock = std::chrono::steady_clock;
     for (std::size_t i = 0; i < steps_.size(); ++i) {

@@ -1,6 +1,8 @@
 // session: runs an optimized model. prepare() validates once, plans every tensor into one
 // arena by liveness, and packs the weights for the kernels; run() then executes blind,
 // with no allocation and no checks in the inner loops (TFLite Micro's prepare/eval split).
+// A large batch runs in micro-batches sized so one micro-batch's activations stay in the
+// caches: layer by layer over 32 full-size images would stream every tensor through DRAM.
 //
 //   es::engine::session s;
 //   if (auto err = s.prepare(es::engine::optimize(m), 32); !err.empty()) fail(err);
@@ -21,7 +23,8 @@ namespace es::engine {
 class session {
 public:
     // Returns "" when ready, else why the model cannot run (validation message).
-    std::string prepare(const model& optimized, int batch);
+    // micro_batch 0 chooses the micro-batch automatically; otherwise it must divide batch.
+    std::string prepare(const model& optimized, int batch, int micro_batch = 0);
 
     int batch() const { return batch_; }
     shape input_shape() const;                // n = batch
@@ -44,6 +47,8 @@ public:
     const std::vector<double>& layer_bytes() const { return bytes_; }
 
     std::size_t arena_bytes() const { return arena_.size() * sizeof(float); }
+    // Images per pass through the layers (a divisor of the batch).
+    int micro_batch() const { return chunk_; }
     std::size_t weight_bytes() const;
 
 private:
@@ -68,7 +73,12 @@ private:
     std::vector<std::string> names_;
     std::vector<double> layer_ms_, macs_, bytes_;
     std::vector<std::string> types_;
+    std::string plan(const model& m, int batch);
+    void run_steps();
+
     std::vector<float> arena_, work_;
+    std::vector<float> in_full_, out_full_;  // whole-batch input/output when micro-batching
+    int chunk_ = 0;
     std::size_t in_off_ = 0, out_off_ = 0;
     shape in_shape_, out_shape_;
     int batch_ = 0;

@@ -284,6 +284,34 @@ TEST_CASE("session = naive interpreter of the un-optimized graph, SIMD and refer
     es::kernels::set_mode(es::kernels::kernel_mode::kernel_mode_simd);
 }
 
+TEST_CASE("micro-batching gives the same answers as one pass over the whole batch") {
+    std::mt19937 g(9);
+    model m = every_op_model(false);
+    randomise_bn_and_biases(m, g);
+    model fast = optimize(m);
+    std::uniform_real_distribution<float> d(-1, 1);
+    std::vector<float> input(static_cast<std::size_t>(6) * 15 * 17 * 3);
+    for (auto& v : input) v = d(g);
+    std::vector<float> outs[4];
+    int idx = 0;
+    for (int micro : {6, 1, 2, 3}) {
+        session s;
+        REQUIRE(s.prepare(fast, 6, micro).empty());
+        CHECK(s.micro_batch() == micro);
+        CHECK(s.input_shape().n == 6);
+        std::copy(input.begin(), input.end(), s.input());
+        s.run();
+        outs[idx++].assign(s.output(), s.output() + s.output_shape().numel());
+    }
+    for (int i = 1; i < 4; ++i) CHECK(outs[i] == outs[0]);
+    session bad;
+    CHECK(bad.prepare(fast, 6, 4).find("divide") != std::string::npos);
+    // Automatic: a small model runs the whole batch at once.
+    session autos;
+    REQUIRE(autos.prepare(fast, 6).empty());
+    CHECK(autos.micro_batch() == 6);
+}
+
 TEST_CASE("the arena reuses memory of tensors that are no longer needed") {
     model m = optimize(every_op_model(true));
     session s;
