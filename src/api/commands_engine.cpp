@@ -43,10 +43,11 @@ json cmd_bench(const json& args) {
     const int batch = args.value("batch", 1);
     const int runs = args.value("runs", 20);
     const int warmup = args.contains("warmup") ? args["warmup"].get<int>() : std::max(3, runs / 2);
+    const double warmup_ms = args.value("warmup-ms", 500.0);
 
     kernels::set_mode(ref ? kernels::kernel_mode::kernel_mode_ref : kernels::kernel_mode::kernel_mode_simd);
     engine::bench_result r;
-    const bool ok = engine::bench_model(engine::optimize(*built), batch, runs, warmup, &r, &err);
+    const bool ok = engine::bench_model(engine::optimize(*built), batch, runs, warmup, warmup_ms, &r, &err);
     kernels::set_mode(kernels::kernel_mode::kernel_mode_simd);
     if (!ok) return make_error(err);
 
@@ -79,6 +80,7 @@ json cmd_bench(const json& args) {
             {"runs", runs},
             {"by_type", by_type},
             {"warmup", warmup},
+            {"warmup_ms", warmup_ms},
             {"simd", !ref},
             {"kernels", ref ? "reference" : kernels::simd_backend()},
             {"latency_ms_median", r.median_ms},
@@ -152,6 +154,9 @@ void register_engine_commands(std::vector<command_spec>& out) {
     args.push_back({"runs", arg_type::arg_type_integer, "timed runs (after warm-up)", false, 1, 100000, {}, 20});
     args.push_back({"warmup", arg_type::arg_type_integer, "untimed runs first (default: max(3, runs/2))", false, 0,
                     100000});
+    args.push_back({"warmup-ms", arg_type::arg_type_number,
+                    "and keep warming up for at least this long (V8 optimises hot wasm over time)", false, 0,
+                    600000, {}, 500.0});
     args.push_back({"ref", arg_type::arg_type_flag, "use the scalar reference kernels instead of SIMD"});
     args.push_back({"peak", arg_type::arg_type_flag,
                     "measure the single-thread SIMD peak (f32, int8) and memory bandwidth instead of a model"});

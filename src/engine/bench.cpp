@@ -18,7 +18,8 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
-bool bench_model(const model& optimized, int batch, int runs, int warmup, bench_result* out, std::string* error) {
+bool bench_model(const model& optimized, int batch, int runs, int warmup, double warmup_ms, bench_result* out,
+                 std::string* error) {
     session s;
     if (auto err = s.prepare(optimized, batch); !err.empty()) {
         if (error) *error = err;
@@ -30,7 +31,12 @@ bool bench_model(const model& optimized, int batch, int runs, int warmup, bench_
         state = state * 6364136223846793005ull + 1442695040888963407ull;
         in[i] = static_cast<float>((state >> 40) & 0xFFFF) / 65535.0f;
     }
-    for (int i = 0; i < warmup; ++i) s.run();
+    const auto w0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 1000000; ++i) {
+        const double elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - w0).count();
+        if (i >= warmup && elapsed >= warmup_ms) break;
+        s.run();
+    }
 
     std::vector<double> ms;
     ms.reserve(static_cast<std::size_t>(runs));

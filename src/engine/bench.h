@@ -29,8 +29,10 @@ struct bench_result {
     std::vector<layer_timing> layers;
 };
 
-// `optimized` is run at `batch` on deterministic random input. Returns false with *error set
-// when the model cannot be prepared.
-bool bench_model(const model& optimized, int batch, int runs, int warmup, bench_result* out, std::string* error);
+// `optimized` is run at `batch` on deterministic random input, first untimed for at least
+// `warmup` runs and at least `warmup_ms` milliseconds (V8 tiers hot wasm up over time, not
+// after a fixed count). Returns false with *error set when the model cannot be prepared.
+bool bench_model(const model& optimized, int batch, int runs, int warmup, double warmup_ms, bench_result* out,
+                 std::string* error);
 
 }  // namespace es::engine

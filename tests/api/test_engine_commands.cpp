@@ -27,7 +27,7 @@ std::vector<float> read_floats(const std::string& path) {
 }  // namespace
 
 TEST_CASE("bench answers latency, throughput and a per-layer profile") {
-    json a = es::api::run({{"cmd", "bench"}, {"arch", "tiny_mobilenet_v2"}, {"runs", 2}, {"warmup", 1}});
+    json a = es::api::run({{"cmd", "bench"}, {"arch", "tiny_mobilenet_v2"}, {"runs", 2}, {"warmup", 1}, {"warmup-ms", 0}});
     REQUIRE_FALSE(es::api::is_error(a));
     CHECK(a["latency_ms_median"].get<double>() > 0.0);
     CHECK(a["latency_ms_min"].get<double>() <= a["latency_ms_median"].get<double>());
@@ -50,7 +50,7 @@ TEST_CASE("bench answers latency, throughput and a per-layer profile") {
 }
 
 TEST_CASE("bench with the reference kernels and at batch 4") {
-    json a = es::api::run({{"cmd", "bench"}, {"arch", "tiny_shufflenet_v2"}, {"runs", 1}, {"warmup", 0},
+    json a = es::api::run({{"cmd", "bench"}, {"arch", "tiny_shufflenet_v2"}, {"runs", 1}, {"warmup", 0}, {"warmup-ms", 0},
                            {"ref", true}, {"batch", 4}});
     REQUIRE_FALSE(es::api::is_error(a));
     CHECK(a["simd"] == false);

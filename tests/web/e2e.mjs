@@ -106,7 +106,7 @@ async function testApi(page, label) {
   check(/missing "cmd"/.test(bad[5].error || ''), `${label}: missing cmd answers an error`);
   check(/panel/.test(bad[6].error || '') && /lang/.test(bad[7].error || ''), `${label}: bad ui requests answer errors`);
   // The engine in the page: a tiny model's latency with wasm SIMD, and a bad architecture.
-  const bench = await page.evaluate(() => edgestudy.run({ cmd: 'bench', arch: 'tiny_mobilenet_v2', runs: 3, warmup: 2 }));
+  const bench = await page.evaluate(() => edgestudy.run({ cmd: 'bench', arch: 'tiny_mobilenet_v2', runs: 3, warmup: 2, 'warmup-ms': 0 }));
   check(bench.simd === true && bench.kernels === 'wasm-simd128' && bench.latency_ms_median > 0 &&
         Array.isArray(bench.layers) && bench.layers.length > 10,
     `${label}: bench runs a tiny model with wasm SIMD in the page (${bench.latency_ms_median} ms)`);
