@@ -178,6 +178,7 @@ std::string session::plan(const model& m, int batch) {
                 s.w.resize(static_cast<std::size_t>(khw) * in.c);
                 for (int c = 0; c < in.c; ++c)
                     for (int t = 0; t < khw; ++t) s.w[static_cast<std::size_t>(t) * in.c + c] = w[static_cast<std::size_t>(c) * khw + t];
+                s.wpack = kernels::dw_pack(in.c, khw, s.w.data());  // the SIMD kernel's layout
                 break;
             }
             const bool pointwise = khw == 1 && n.win.sh == 1 && n.win.sw == 1 && n.win.pad_t == 0 &&
@@ -341,7 +342,7 @@ void session::run_steps() {
             break;
         }
         case kind::dwconv:
-            kernels::dwconv_f32(s.p, x, s.w.data(), s.bias.empty() ? nullptr : s.bias.data(), y, s.e);
+            kernels::dwconv_f32(s.p, x, s.w.data(), s.wpack.data(), s.bias.empty() ? nullptr : s.bias.data(), y, s.e);
             break;
         case kind::fc:
             kernels::gemm_f32(s.m, s.n_dim, s.k_dim, x, s.k_dim, s.gw[0], s.bias.empty() ? nullptr : s.bias.data(), y,

@@ -63,6 +63,7 @@ private:
         kernels::epilogue e = kernels::epilogue::none;
         std::vector<kernels::gemm_weights> gw;  // per group (conv), or fc1/fc2 (se)
         std::vector<float> w, bias, bias2;      // dw weights [KH][KW][C], biases, affine scale/shift
+        std::vector<float> wpack;               // dw weights repacked per channel group (SIMD kernel)
         std::size_t pixels = 0;
         int split_at = 0;
     };

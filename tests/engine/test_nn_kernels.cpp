@@ -91,7 +91,8 @@ TEST_CASE("depthwise conv: SIMD matches the reference (odd channels, spatial, st
                             CAPTURE(stride);
                             std::vector<float> o_ref(out_n), o_simd(out_n);
                             dwconv_f32__ref(p, in.data(), w.data(), bias.data(), o_ref.data(), e);
-                            dwconv_f32__simd(p, in.data(), w.data(), bias.data(), o_simd.data(), e);
+                            const auto packed = dw_pack(c, k * k, w.data());
+                            dwconv_f32__simd(p, in.data(), w.data(), packed.data(), bias.data(), o_simd.data(), e);
                             bool ok = true;
                             for (std::size_t i = 0; i < out_n; ++i) ok = ok && close(o_simd[i], o_ref[i], 3.0f * k * k);
                             CHECK(ok);

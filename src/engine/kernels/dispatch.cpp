@@ -28,8 +28,9 @@ void gemm_f32(int m, int n, int k, const float* a, int lda, const gemm_weights& 
     if (use_simd()) gemm_f32__simd(m, n, k, a, lda, w.packed.data(), bias, c, ldc, e);
     else gemm_f32__ref(m, n, k, a, lda, w.b.data(), bias, c, ldc, e);
 }
-void dwconv_f32(const dw_params& p, const float* in, const float* w, const float* bias, float* out, epilogue e) {
-    use_simd() ? dwconv_f32__simd(p, in, w, bias, out, e) : dwconv_f32__ref(p, in, w, bias, out, e);
+void dwconv_f32(const dw_params& p, const float* in, const float* w, const float* packed, const float* bias, float* out,
+                epilogue e) {
+    use_simd() ? dwconv_f32__simd(p, in, w, packed, bias, out, e) : dwconv_f32__ref(p, in, w, bias, out, e);
 }
 void act_f32(std::size_t count, const float* x, float* out, epilogue e) {
     use_simd() ? act_f32__simd(count, x, out, e) : act_f32__ref(count, x, out, e);

@@ -27,6 +27,18 @@ void dwconv_f32__ref(const dw_params& p, const float* in, const float* w, const 
                 }
 }
 
+std::vector<float> dw_pack(int c, int taps, const float* w) {
+    std::vector<float> out;
+    int c0 = 0;
+    for (; c0 + 8 <= c; c0 += 8)
+        for (int t = 0; t < taps; ++t)
+            for (int j = 0; j < 8; ++j) out.push_back(w[static_cast<std::size_t>(t) * c + c0 + j]);
+    if (c0 + 4 <= c)
+        for (int t = 0; t < taps; ++t)
+            for (int j = 0; j < 4; ++j) out.push_back(w[static_cast<std::size_t>(t) * c + c0 + j]);
+    return out;
+}
+
 void im2col_f32(const dw_params& p, int c0, int cg, const float* in, float* cols) {
     const std::size_t row = static_cast<std::size_t>(p.kh) * p.kw * cg;
     for (int oy = 0; oy < p.oh; ++oy)

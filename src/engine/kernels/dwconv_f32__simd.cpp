@@ -117,11 +117,12 @@ void dw_pixel_general(const dw_params& p, const float* base, const span2& t, con
 // add latency, not the arithmetic, bounds the speed. Each weight vector is loaded once for
 // the four pixels.
 template <int K, int S>
-inline void dw_quad_interior(const float* src, std::ptrdiff_t row, int c_total, const float* w, const float* bias,
-                             float* dst, epilogue e) {
+inline void dw_quad_interior(const float* src, std::ptrdiff_t row, int c_total, const float* w, const float* packed,
+                             const float* bias, float* dst, epilogue e) {
     const std::ptrdiff_t cs = c_total;
     int c = 0;
-    for (; c + 8 <= c_total; c += 8) {
+    const float* wg = packed;  // group after group: [K*K][8], then [K*K][4]
+    for (; c + 8 <= c_total; c += 8, wg += K * K * 8) {
         const v128_t b0 = bias ? wasm_v128_load(bias + c) : wasm_f32x4_splat(0.0f);
         const v128_t b1 = bias ? wasm_v128_load(bias + c + 4) : wasm_f32x4_splat(0.0f);
         v128_t a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
@@ -130,7 +131,7 @@ inline void dw_quad_interior(const float* src, std::ptrdiff_t row, int c_total, 
             const float* r = src + ky * row + c;
             ES_UNROLL
             for (int kx = 0; kx < K; ++kx) {
-                const float* wp = w + (ky * K + kx) * cs + c;
+                const float* wp = wg + (ky * K + kx) * 8;
                 const v128_t w0 = wasm_v128_load(wp), w1 = wasm_v128_load(wp + 4);
                 const float* p0 = r + kx * cs;
                 const float* p1 = r + (S + kx) * cs;
@@ -155,7 +156,7 @@ inline void dw_quad_interior(const float* src, std::ptrdiff_t row, int c_total, 
         wasm_v128_store(dst + 3 * cs + c, simd::activate(a30, e));
         wasm_v128_store(dst + 3 * cs + c + 4, simd::activate(a31, e));
     }
-    for (; c + 4 <= c_total; c += 4) {
+    for (; c + 4 <= c_total; c += 4, wg += K * K * 4) {
         const v128_t b = bias ? wasm_v128_load(bias + c) : wasm_f32x4_splat(0.0f);
         v128_t a0 = b, a1 = b, a2 = b, a3 = b;
         ES_UNROLL
@@ -163,7 +164,7 @@ inline void dw_quad_interior(const float* src, std::ptrdiff_t row, int c_total, 
             const float* r = src + ky * row + c;
             ES_UNROLL
             for (int kx = 0; kx < K; ++kx) {
-                const v128_t wv = wasm_v128_load(w + (ky * K + kx) * cs + c);
+                const v128_t wv = wasm_v128_load(wg + (ky * K + kx) * 4);
                 a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(r + kx * cs), wv));
                 a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(r + (S + kx) * cs), wv));
                 a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(r + (2 * S + kx) * cs), wv));
@@ -185,7 +186,8 @@ inline void dw_quad_interior(const float* src, std::ptrdiff_t row, int c_total, 
 }
 
 template <int K, int S>
-void dw_image(const dw_params& p, const float* img, const float* w, const float* bias, float* out, epilogue e) {
+void dw_image(const dw_params& p, const float* img, const float* w, const float* packed, const float* bias, float* out,
+              epilogue e) {
     const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(p.w) * p.c;
     // Output columns whose windows lie inside the image horizontally: [x_lo, x_hi).
     int x_lo = (p.pad_l + p.sw - 1) / p.sw;
@@ -210,7 +212,7 @@ void dw_image(const dw_params& p, const float* img, const float* w, const float*
             for (; ox < x_lo; ++ox) one(ox);
             for (; ox + 4 <= x_hi; ox += 4)
                 dw_quad_interior<(K > 0 ? K : 1), (S > 0 ? S : 1)>(
-                    row_base + static_cast<std::ptrdiff_t>(ox * p.sw - p.pad_l) * p.c, row, p.c, w, bias,
+                    row_base + static_cast<std::ptrdiff_t>(ox * p.sw - p.pad_l) * p.c, row, p.c, w, packed, bias,
                     out_row + static_cast<std::size_t>(ox) * p.c, e);
         }
         for (; ox < p.ow; ++ox) one(ox);
@@ -219,21 +221,22 @@ void dw_image(const dw_params& p, const float* img, const float* w, const float*
 
 }  // namespace
 
-void dwconv_f32__simd(const dw_params& p, const float* in, const float* w, const float* bias, float* out, epilogue e) {
+void dwconv_f32__simd(const dw_params& p, const float* in, const float* w, const float* packed, const float* bias,
+                      float* out, epilogue e) {
     const std::size_t in_img = static_cast<std::size_t>(p.h) * p.w * p.c;
     const std::size_t out_img = static_cast<std::size_t>(p.oh) * p.ow * p.c;
     for (int b = 0; b < p.n; ++b) {
         const float* img = in + b * in_img;
         float* o = out + b * out_img;
         const bool s1 = p.sh == 1 && p.sw == 1, s2 = p.sh == 2 && p.sw == 2;
-        if (p.kh == 3 && p.kw == 3 && s1) dw_image<3, 1>(p, img, w, bias, o, e);
-        else if (p.kh == 3 && p.kw == 3 && s2) dw_image<3, 2>(p, img, w, bias, o, e);
-        else if (p.kh == 5 && p.kw == 5 && s1) dw_image<5, 1>(p, img, w, bias, o, e);
-        else if (p.kh == 5 && p.kw == 5 && s2) dw_image<5, 2>(p, img, w, bias, o, e);
-        else if (p.kh == 3 && p.kw == 3) dw_image<3, 0>(p, img, w, bias, o, e);
-        else if (p.kh == 5 && p.kw == 5) dw_image<5, 0>(p, img, w, bias, o, e);
-        else if (p.kh == 7 && p.kw == 7) dw_image<7, 0>(p, img, w, bias, o, e);
-        else dw_image<0, 0>(p, img, w, bias, o, e);
+        if (p.kh == 3 && p.kw == 3 && s1) dw_image<3, 1>(p, img, w, packed, bias, o, e);
+        else if (p.kh == 3 && p.kw == 3 && s2) dw_image<3, 2>(p, img, w, packed, bias, o, e);
+        else if (p.kh == 5 && p.kw == 5 && s1) dw_image<5, 1>(p, img, w, packed, bias, o, e);
+        else if (p.kh == 5 && p.kw == 5 && s2) dw_image<5, 2>(p, img, w, packed, bias, o, e);
+        else if (p.kh == 3 && p.kw == 3) dw_image<3, 0>(p, img, w, packed, bias, o, e);
+        else if (p.kh == 5 && p.kw == 5) dw_image<5, 0>(p, img, w, packed, bias, o, e);
+        else if (p.kh == 7 && p.kw == 7) dw_image<7, 0>(p, img, w, packed, bias, o, e);
+        else dw_image<0, 0>(p, img, w, packed, bias, o, e);
     }
 }
 

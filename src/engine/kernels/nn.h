@@ -52,9 +52,15 @@ void gemm_f32(int m, int n, int k, const float* a, int lda, const gemm_weights& 
 struct dw_params {
     int n, h, w, c, kh, kw, sh, sw, pad_t, pad_l, oh, ow;
 };
+// The SIMD kernel also reads the weights repacked per channel group (dw_pack): for each
+// group of 8 channels [KH*KW][8], then one group of 4 [KH*KW][4] if C % 8 >= 4, so that
+// every tap's weights sit at a constant offset from one pointer.
+std::vector<float> dw_pack(int c, int taps, const float* w_tap_major);
 void dwconv_f32__ref(const dw_params& p, const float* in, const float* w, const float* bias, float* out, epilogue e);
-void dwconv_f32__simd(const dw_params& p, const float* in, const float* w, const float* bias, float* out, epilogue e);
-void dwconv_f32(const dw_params& p, const float* in, const float* w, const float* bias, float* out, epilogue e);
+void dwconv_f32__simd(const dw_params& p, const float* in, const float* w, const float* packed, const float* bias,
+                      float* out, epilogue e);
+void dwconv_f32(const dw_params& p, const float* in, const float* w, const float* packed, const float* bias, float* out,
+                epilogue e);
 
 // ---------------------------------------------------------------------------------------------
 // im2col for a general convolution over channels [c0, c0 + cg) of one image:
