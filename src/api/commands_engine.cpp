@@ -9,6 +9,7 @@
 #include "engine/kernels/nn.h"
 #include "engine/kernels/peak.h"
 #include "engine/kernels/kernels.h"
+#include "models/model_file.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -37,7 +38,10 @@ json cmd_bench_peak() {
 json cmd_bench(const json& args) {
     if (args.value("peak", false)) return cmd_bench_peak();
     std::string err;
-    auto built = build_model_from_args(args, &err);
+    if (args.contains("model") && args.contains("arch"))
+        return make_error("give either --arch (a fresh network) or --model (a weights file), not both");
+    auto built = args.contains("model") ? models::load_model_file(args["model"].get<std::string>(), &err)
+                                        : build_model_from_args(args, &err);
     if (!built) return make_error(err);
     const bool ref = args.value("ref", false);
     const int batch = args.value("batch", 1);
@@ -146,10 +150,24 @@ json cmd_export(const json& args) {
             {"weight_floats", m.weights.size()}};
 }
 
+json cmd_init(const json& args) {
+    models::arch_options o = options_from_args(args);
+    o.seed = static_cast<std::uint64_t>(args.value("seed", 1));
+    const std::string arch = args["arch"].get<std::string>();
+    std::string err;
+    auto m = models::build_arch(arch, o, &err);
+    if (!m) return make_error(err);
+    const std::string path = args["out"].get<std::string>();
+    if (auto e = models::save_model_file(path, *m, arch, o); !e.empty()) return make_error(e);
+    return {{"arch", arch}, {"out", path}, {"params", engine::param_count(*m)}, {"seed", o.seed},
+            {"description", models::describe(arch, o)}};
+}
+
 }  // namespace
 
 void register_engine_commands(std::vector<command_spec>& out) {
     std::vector<arg_spec> args = model_arg_specs(/*arch_required=*/false);
+    args.push_back({"model", arg_type::arg_type_string, "a weights file (.esw) to benchmark instead of --arch"});
     args.push_back({"batch", arg_type::arg_type_integer, "images per run", false, 1, 1024, {}, 1});
     args.push_back({"runs", arg_type::arg_type_integer, "timed runs (after warm-up)", false, 1, 100000, {}, 20});
     args.push_back({"warmup", arg_type::arg_type_integer, "untimed runs first (default: max(3, runs/2))", false, 0,
@@ -165,8 +183,8 @@ void register_engine_commands(std::vector<command_spec>& out) {
                    "or with --peak this machine's SIMD peak and memory bandwidth.",
                    std::move(args),
                    [](const json& a) {
-                       if (!a.value("peak", false) && !a.contains("arch"))
-                           return make_error("missing argument --arch (or give --peak)");
+                       if (!a.value("peak", false) && !a.contains("arch") && !a.contains("model"))
+                           return make_error("missing argument --arch (or give --model FILE or --peak)");
                        return cmd_bench(a);
                    }});
 
@@ -174,6 +192,15 @@ void register_engine_commands(std::vector<command_spec>& out) {
     eargs.push_back({"out", arg_type::arg_type_string, "file prefix: writes PREFIX.graph.json, PREFIX.weights.bin "
                                                        "and PREFIX.io.bin", true});
     eargs.push_back({"batch", arg_type::arg_type_integer, "batch of the reference input/output", false, 1, 1024, {}, 1});
+    std::vector<arg_spec> iargs = model_arg_specs(/*arch_required=*/true);
+    iargs.push_back({"seed", arg_type::arg_type_integer, "initialisation seed", false, 0, 9007199254740991.0, {}, 1});
+    iargs.push_back({"out", arg_type::arg_type_string, "weights file to write (.esw)", true});
+    out.push_back({"init",
+                   "Writes a freshly initialised network (He-normal convolutions, identity batch norm) as a "
+                   "weights file: the starting point for training, and the original initialisation that the "
+                   "lottery-ticket experiment rewinds to.",
+                   std::move(iargs), cmd_init});
+
     out.push_back({"export",
                    "Writes the inference graph (JSON), its weights (f32) and a reference input with this engine's "
                    "logits, for rebuilding the same network elsewhere (the TensorFlow.js peer benchmark).",

@@ -1,0 +1,25 @@
+// model_file: a weights file (engine/weights_io.h) plus the architecture it describes.
+//
+//   es::models::save_model_file("m.esw", model, "tiny_mobilenet_v2", opts);
+//   auto m = es::models::load_model_file("m.esw", &err);   // rebuilt and filled, or nullopt
+#pragma once
+
+#include "engine/model.h"
+#include "models/models.h"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace es::models {
+
+nlohmann::json describe(const std::string& arch, const arch_options& o);
+// Reads "arch" and "options" back; nullopt + *error when absent or out of range.
+std::optional<std::pair<std::string, arch_options>> parse_description(const nlohmann::json& d, std::string* error);
+
+std::string save_model_file(const std::string& path, const engine::model& m, const std::string& arch,
+                            const arch_options& o);
+std::optional<engine::model> load_model_file(const std::string& path, std::string* error);
+
+}  // namespace es::models

@@ -1,0 +1,27 @@
+// libFuzzer target: arbitrary bytes as a weights file. The CRC in the last four bytes is
+// recomputed first, so the fuzzer explores the structural parser rather than stopping at
+// the checksum. Parsing must never crash; a file that parses and names a tiny preset is
+// also applied to that network (shape checks).
+#include "engine/weights_io.h"
+#include "image/png_write.h"
+#include "models/model_file.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    std::vector<unsigned char> bytes(data, data + size);
+    if (bytes.size() >= 8) {
+        const std::uint32_t crc = es::image::crc32(bytes.data(), bytes.size() - 4);
+        for (int i = 0; i < 4; ++i) bytes[bytes.size() - 4 + static_cast<std::size_t>(i)] = static_cast<unsigned char>(crc >> (8 * i));
+    }
+    std::string err;
+    auto file = es::engine::weights_parse(bytes, &err);
+    if (!file) return 0;
+    auto desc = es::models::parse_description(file->description, &err);
+    if (!desc || !es::models::is_tiny(desc->first) || desc->second.res > 64 || desc->second.width > 1.0f) return 0;
+    auto m = es::models::build_arch(desc->first, desc->second, &err);
+    if (m) es::engine::weights_apply(*m, *file);
+    return 0;
+}
