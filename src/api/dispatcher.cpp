@@ -16,6 +16,7 @@ std::vector<command_spec> build_registry() {
     register_core_commands(out);
     register_model_commands(out);
     register_engine_commands(out);
+    register_train_commands(out);
     return out;
 }
 

@@ -65,5 +65,6 @@ std::string validate_args(const command_spec& spec, const json& raw, json& out);
 void register_core_commands(std::vector<command_spec>& out);
 void register_model_commands(std::vector<command_spec>& out);
 void register_engine_commands(std::vector<command_spec>& out);
+void register_train_commands(std::vector<command_spec>& out);
 
 }  // namespace es::api

@@ -1,6 +1,7 @@
 #include "platform/cli_main.h"
 
 #include "api/dispatcher.h"
+#include "api/progress.h"
 
 #include <CLI/CLI.hpp>
 
@@ -117,6 +118,10 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
         return fail(e.what());
     }
 
+    // Long commands (train) draw a progress bar on stderr, rewriting one line.
+    api::set_progress_sink([&err](const std::string& line, bool final_line) {
+        err << '\r' << line << (final_line ? "\n" : "") << std::flush;
+    });
     for (const auto& b : bound) {
         if (!b.app->parsed()) continue;
         json request = {{"cmd", b.spec->name}};

@@ -1,0 +1,15 @@
+// progress: where long commands (train) report progress. The CLI prints it as a progress
+// bar on stderr; elsewhere it goes nowhere unless a sink is set.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace es::api {
+
+// `line` is one status line; `final_line` ends it (the CLI then moves to a new line).
+using progress_sink = std::function<void(const std::string& line, bool final_line)>;
+void set_progress_sink(progress_sink sink);
+void report_progress(const std::string& line, bool final_line);
+
+}  // namespace es::api

@@ -1,0 +1,49 @@
+// train and eval through the dispatcher, on a few hundred real Fashion-MNIST images.
+#include "api/dispatcher.h"
+
+#include <doctest/doctest.h>
+
+#include <stdlib.h>
+#include <string>
+
+using es::api::json;
+
+TEST_CASE("train learns from a few hundred images, saves a weights file, and eval reads it back") {
+    char tmpl[] = "/tmp/edgestudy-train-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    const std::string out = std::string(tmpl) + "/m.esw";
+    json t = es::api::run({{"cmd", "train"}, {"arch", "tiny_mobilenet_v3"}, {"epochs", 2}, {"limit", 512},
+                           {"batch", 32}, {"lr", 0.05}, {"eval-limit", 500}, {"out", out}});
+    REQUIRE_MESSAGE(!es::api::is_error(t), t.dump());
+    REQUIRE(t["history"].size() == 2);
+    // The loss falls from epoch 1 to epoch 2, and the test accuracy beats chance (10%).
+    CHECK(t["history"][1]["loss"].get<double>() < t["history"][0]["loss"].get<double>());
+    CHECK(t["test_accuracy"].get<double>() > 0.25);
+    CHECK(t["test"]["n"] == 500);
+
+    json e = es::api::run({{"cmd", "eval"}, {"model", out}, {"limit", 500}});
+    REQUIRE_MESSAGE(!es::api::is_error(e), e.dump());
+    // Same weights, same images, same inference engine: the same accuracy.
+    CHECK(e["accuracy"].get<double>() == t["test_accuracy"].get<double>());
+    CHECK(e["per_class"].size() == 10);
+    CHECK(e["confusion"].size() == 10);
+    int total = 0;
+    for (const auto& row : e["confusion"])
+        for (const auto& v : row) total += v.get<int>();
+    CHECK(total == 500);
+    CHECK(e["latency_ms_median"].get<double>() > 0.0);
+
+    json web = es::api::run({{"cmd", "eval"}, {"model", out}, {"subset", "web"}, {"limit", 100}});
+    REQUIRE_FALSE(es::api::is_error(web));
+    CHECK(web["n"] == 100);
+}
+
+TEST_CASE("train and eval reject bad input") {
+    CHECK(es::api::is_error(es::api::run({{"cmd", "train"}, {"arch", "tiny_mobilenet_v3"}, {"out", "/tmp/x.esw"}})));
+    CHECK(es::api::is_error(es::api::run(
+        {{"cmd", "train"}, {"arch", "mobilenet_v2"}, {"epochs", 1}, {"out", "/tmp/x.esw"}})));  // 224x224x3
+    CHECK(es::api::is_error(es::api::run(
+        {{"cmd", "train"}, {"arch", "tiny_mobilenet_v3"}, {"epochs", 0}, {"out", "/tmp/x.esw"}})));
+    CHECK(es::api::is_error(es::api::run({{"cmd", "eval"}, {"model", "/nonexistent.esw"}})));
+    CHECK(es::api::is_error(es::api::run({{"cmd", "eval"}, {"model", "/tmp/x.esw"}, {"subset", "half"}})));
+}
