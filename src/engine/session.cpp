@@ -1,9 +1,10 @@
 #include "engine/session.h"
 
+#include "engine/arena_planner.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <map>
 
 namespace es::engine {
 
@@ -13,42 +14,6 @@ kernels::epilogue to_epilogue(act a) { return static_cast<kernels::epilogue>(a);
 static_assert(static_cast<int>(act::act_sigmoid) == static_cast<int>(kernels::epilogue::sigmoid));
 
 constexpr std::size_t align_floats = 16;  // 64-byte alignment of every tensor in the arena
-std::size_t round_up(std::size_t n) { return (n + align_floats - 1) / align_floats * align_floats; }
-
-// First-fit allocator over [0, inf) used only while planning.
-struct planner {
-    std::map<std::size_t, std::size_t> free_;  // offset -> size
-    std::size_t top = 0;
-    std::size_t alloc(std::size_t n) {
-        n = round_up(std::max<std::size_t>(n, 1));
-        for (auto it = free_.begin(); it != free_.end(); ++it) {
-            if (it->second < n) continue;
-            const std::size_t off = it->first, size = it->second;
-            free_.erase(it);
-            if (size > n) free_.emplace(off + n, size - n);
-            return off;
-        }
-        const std::size_t off = top;
-        top += n;
-        return off;
-    }
-    void release(std::size_t off, std::size_t n) {
-        n = round_up(std::max<std::size_t>(n, 1));
-        auto it = free_.emplace(off, n).first;
-        // Merge with the neighbours.
-        if (auto next = std::next(it); next != free_.end() && it->first + it->second == next->first) {
-            it->second += next->second;
-            free_.erase(next);
-        }
-        if (it != free_.begin()) {
-            auto prev = std::prev(it);
-            if (prev->first + prev->second == it->first) {
-                prev->second += it->second;
-                free_.erase(it);
-            }
-        }
-    }
-};
 
 }  // namespace
 
@@ -141,7 +106,8 @@ std::string session::plan(const model& m, int batch) {
         for (int t : m.nodes[i].in) last_use[static_cast<std::size_t>(t)] = static_cast<int>(i);
     last_use[static_cast<std::size_t>(m.output)] = static_cast<int>(m.nodes.size());
 
-    planner plan;
+    arena_planner plan;
+    plan.align = align_floats;
     std::vector<std::size_t> off(nt, 0);
     off[0] = plan.alloc(shp(0).numel());
     std::size_t work = 0;

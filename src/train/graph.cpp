@@ -11,6 +11,8 @@
 // operand stays in L1, each chunk's product added into the gradient.
 #include "train/graph.h"
 
+#include "engine/arena_planner.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -571,48 +573,12 @@ void train_graph::plan_arena(const std::vector<unsigned char>& written) {
         births[static_cast<std::size_t>(grad_birth[t])].push_back({&grad_off_[t], sz});
         deaths[static_cast<std::size_t>(std::max(grad_death[t], grad_birth[t]))].push_back({&grad_off_[t], sz});
     }
-    std::map<std::size_t, std::size_t> free_list;
-    std::size_t top = 0;
-    auto alloc = [&](std::size_t n) {
-        for (auto it = free_list.begin(); it != free_list.end(); ++it) {
-            if (it->second < n) continue;
-            const std::size_t off = it->first, size = it->second;
-            free_list.erase(it);
-            if (size > n) free_list.emplace(off + n, size - n);
-            return off;
-        }
-        if (!free_list.empty()) {  // grow the last free block when it ends at the top
-            auto last = std::prev(free_list.end());
-            if (last->first + last->second == top) {
-                const std::size_t off = last->first;
-                top = off + n;
-                free_list.erase(last);
-                return off;
-            }
-        }
-        const std::size_t off = top;
-        top += n;
-        return off;
-    };
-    auto release = [&](std::size_t off, std::size_t n) {
-        auto it = free_list.emplace(off, n).first;
-        if (auto next = std::next(it); next != free_list.end() && it->first + it->second == next->first) {
-            it->second += next->second;
-            free_list.erase(next);
-        }
-        if (it != free_list.begin()) {
-            auto prev = std::prev(it);
-            if (prev->first + prev->second == it->first) {
-                prev->second += it->second;
-                free_list.erase(it);
-            }
-        }
-    };
+    engine::arena_planner planner;  // sizes are already rounded (round_up)
     for (int time = 0; time <= end; ++time) {
-        for (const buf& b : births[static_cast<std::size_t>(time)]) *b.off = alloc(b.size);
-        for (const buf& b : deaths[static_cast<std::size_t>(time)]) release(*b.off, b.size);
+        for (const buf& b : births[static_cast<std::size_t>(time)]) *b.off = planner.alloc(b.size);
+        for (const buf& b : deaths[static_cast<std::size_t>(time)]) planner.release(*b.off, b.size);
     }
-    arena_.assign(top, 0.0f);
+    arena_.assign(planner.top, 0.0f);
 }
 
 // ---------------------------------------------------------------------------------------------
