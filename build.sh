@@ -9,6 +9,7 @@
 #   ./build.sh web            build the page, the wasm CLI and the wasm tests        (build/web)
 #   ./build.sh dist           build the single-file page dist/edgestudy.html (works from file://)
 #   ./build.sh fuzz [SECS]    fuzz the file and request parsers (libFuzzer), SECS per target
+#   ./build.sh weights        train the five tiny presets into web/models/ (hours; EPOCHS=N)
 #
 # Every dependency comes from Debian's packages or the npm registry (see setup below).
 set -euo pipefail
@@ -183,6 +184,26 @@ cmd_fuzz() {
     done
 }
 
+cmd_weights() {
+    # The exact commands that produce the tiny presets' shipped weights (web/models/*.esw),
+    # two trainings at a time on the two cores. Each writes PRESET.train.json beside the
+    # weights (history and test accuracy on all 10,000 test images). Hours, not a test:
+    #   ./build.sh weights                 # EPOCHS=30 by default
+    #   EPOCHS=1 LIMIT=2048 ./build.sh weights   # a quick rehearsal of the pipeline
+    cmd_native
+    local epochs="${EPOCHS:-30}" limit="${LIMIT:-0}"
+    [[ "$epochs" =~ ^[0-9]+$ && "$limit" =~ ^[0-9]+$ ]] || die "weights: EPOCHS and LIMIT must be whole numbers"
+    mkdir -p web/models
+    printf '%s\n' tiny_mobilenet_v1 tiny_mobilenet_v2 tiny_mobilenet_v3 tiny_shufflenet_v1 tiny_shufflenet_v2 |
+        xargs -P 2 -I{} sh -c "./build/native/edgestudy-cli train --arch {} --epochs $epochs --batch 64 --lr 0.1 \
+            --seed 1 --limit $limit --out web/models/{}.esw --json > web/models/{}.train.json 2> web/models/{}.train.log \
+            && echo '{}: done' || { echo '{}: failed (see web/models/{}.train.log)'; exit 1; }"
+    for p in web/models/*.train.json; do
+        printf '%s: test accuracy %s\n' "$(basename "$p" .train.json)" \
+            "$(node -e 'const d=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log(d.test_accuracy ?? d.error)' "$p")"
+    done
+}
+
 cmd_dist() {
     cmd_web
     mkdir -p dist
@@ -231,7 +252,7 @@ cmd_run() {
 }
 
 usage() {
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 case "${1:-}" in
@@ -241,6 +262,7 @@ case "${1:-}" in
     dist) cmd_dist ;;
     test) cmd_test ;;
     fuzz) shift; cmd_fuzz "$@" ;;
+    weights) cmd_weights ;;
     run) shift; cmd_run "$@" ;;
     -h|--help|help|"") usage ;;
     *) usage; die "unknown command '$1'" ;;
