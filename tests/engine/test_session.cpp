@@ -1,5 +1,6 @@
 // The session (optimized graph, arena, packed weights, SIMD kernels) against a naive
 // interpreter of the un-optimized graph written here from the node definitions alone.
+#include "support/model_fixtures.h"
 #include "engine/kernels/nn.h"
 #include "engine/model.h"
 #include "engine/session.h"
@@ -195,23 +196,7 @@ std::vector<float> run_naive(const model& m, const std::vector<float>& input, in
     return std::vector<float>(o.begin(), o.end());
 }
 
-// Non-trivial batch-norm statistics and biases, so folding is really exercised.
-void randomise_bn_and_biases(model& m, std::mt19937& g) {
-    std::uniform_real_distribution<float> d(-0.5f, 0.5f), pos(0.5f, 1.5f);
-    for (const auto& n : m.nodes) {
-        float* w = m.weights.data();
-        if (n.type == op::op_batchnorm) {
-            const std::size_t c = n.w_count / 4;
-            for (std::size_t j = 0; j < c; ++j) {
-                w[n.w_off + j] = pos(g);
-                w[n.w_off + c + j] = d(g);
-                w[n.w_off + 2 * c + j] = d(g);
-                w[n.w_off + 3 * c + j] = pos(g);
-            }
-        }
-        for (std::size_t j = 0; j < n.b_count; ++j) w[n.b_off + j] = d(g);
-    }
-}
+using es::testing::randomise_bn_and_biases;
 
 // A small network that touches every op and every activation.
 model every_op_model(bool with_softmax) {

@@ -14,6 +14,7 @@
 // 0.05 from every kink, and a max-pool's inputs are distinct values 0.05 apart (no ties).
 // Every check also runs the default plan (buffers shared by liveness) against the
 // keep-everything plan: the same outputs and gradients, bit for bit.
+#include "support/model_fixtures.h"
 #include "engine/kernels/nn.h"
 #include "engine/model.h"
 #include "engine/session.h"
@@ -54,24 +55,7 @@ struct fd_report {
     double noise_floor = 0.0;  // the rounding term of the tolerance at step h
 };
 
-// Non-trivial batch-norm parameters and statistics and biases (the builder starts them at
-// the identity and zero).
-void randomise_bn_and_biases(model& m, std::mt19937& g) {
-    std::uniform_real_distribution<float> d(-0.5f, 0.5f), pos(0.5f, 1.5f);
-    for (const auto& n : m.nodes) {
-        float* w = m.weights.data();
-        if (n.type == op::op_batchnorm) {
-            const std::size_t c = n.w_count / 4;
-            for (std::size_t j = 0; j < c; ++j) {
-                w[n.w_off + j] = pos(g);
-                w[n.w_off + c + j] = d(g);
-                w[n.w_off + 2 * c + j] = d(g);
-                w[n.w_off + 3 * c + j] = pos(g);
-            }
-        }
-        for (std::size_t j = 0; j < n.b_count; ++j) w[n.b_off + j] = d(g);
-    }
-}
+using es::testing::randomise_bn_and_biases;
 
 std::vector<float> random_vector(std::size_t n, std::mt19937& g, float lo = -1.0f, float hi = 1.0f) {
     std::uniform_real_distribution<float> d(lo, hi);
