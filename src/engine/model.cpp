@@ -267,11 +267,11 @@ window pool_window(int k, int stride, int pad) {
 }
 }  // namespace
 
-int graph_builder::maxpool(int x, int k, int stride, int pad, const std::string& name) {
+int graph_builder::pool(op type, const char* kind, int x, int k, int stride, int pad, const std::string& name) {
     const shape in = shape_of(x);
     node n;
-    n.type = op::op_maxpool;
-    n.name = auto_name("maxpool", name);
+    n.type = type;
+    n.name = auto_name(kind, name);
     n.in = {x};
     n.win = pool_window(k, stride, pad);
     const int oh = out_extent(in.h, k, stride, pad, pad), ow = out_extent(in.w, k, stride, pad, pad);
@@ -279,16 +279,12 @@ int graph_builder::maxpool(int x, int k, int stride, int pad, const std::string&
     return add_node(std::move(n), {{1, std::max(oh, 1), std::max(ow, 1), in.c}});
 }
 
+int graph_builder::maxpool(int x, int k, int stride, int pad, const std::string& name) {
+    return pool(op::op_maxpool, "maxpool", x, k, stride, pad, name);
+}
+
 int graph_builder::avgpool(int x, int k, int stride, int pad, const std::string& name) {
-    const shape in = shape_of(x);
-    node n;
-    n.type = op::op_avgpool;
-    n.name = auto_name("avgpool", name);
-    n.in = {x};
-    n.win = pool_window(k, stride, pad);
-    const int oh = out_extent(in.h, k, stride, pad, pad), ow = out_extent(in.w, k, stride, pad, pad);
-    if (oh <= 0 || ow <= 0 || 2 * pad > k) fail(n.name + ": window does not fit");
-    return add_node(std::move(n), {{1, std::max(oh, 1), std::max(ow, 1), in.c}});
+    return pool(op::op_avgpool, "avgpool", x, k, stride, pad, name);
 }
 
 int graph_builder::global_avgpool(int x, const std::string& name) {

@@ -148,6 +148,7 @@ public:
 
 private:
     int add_node(node n, const std::vector<shape>& out_shapes);
+    int pool(op type, const char* kind, int x, int k, int stride, int pad, const std::string& name);
     std::string auto_name(const char* kind, const std::string& name);
     std::size_t reserve(std::size_t count);
     void fail(const std::string& message);
