@@ -188,13 +188,13 @@ cmd_weights() {
     # The exact commands that produce the tiny presets' shipped weights (web/models/*.esw),
     # two trainings at a time on the two cores. Each writes PRESET.train.json beside the
     # weights (history and test accuracy on all 10,000 test images). Hours, not a test:
-    #   ./build.sh weights                 # EPOCHS=30 by default
+    #   ./build.sh weights                 # EPOCHS=8 by default (slowest presets first)
     #   EPOCHS=1 LIMIT=2048 ./build.sh weights   # a quick rehearsal of the pipeline
     cmd_native
-    local epochs="${EPOCHS:-30}" limit="${LIMIT:-0}"
+    local epochs="${EPOCHS:-8}" limit="${LIMIT:-0}"
     [[ "$epochs" =~ ^[0-9]+$ && "$limit" =~ ^[0-9]+$ ]] || die "weights: EPOCHS and LIMIT must be whole numbers"
     mkdir -p web/models
-    printf '%s\n' tiny_mobilenet_v1 tiny_mobilenet_v2 tiny_mobilenet_v3 tiny_shufflenet_v1 tiny_shufflenet_v2 |
+    printf '%s\n' tiny_shufflenet_v1 tiny_shufflenet_v2 tiny_mobilenet_v2 tiny_mobilenet_v1 tiny_mobilenet_v3 |
         xargs -P 2 -I{} sh -c "./build/native/edgestudy-cli train --arch {} --epochs $epochs --batch 64 --lr 0.1 \
             --seed 1 --limit $limit --out web/models/{}.esw --json > web/models/{}.train.json 2> web/models/{}.train.log \
             && echo '{}: done' || { echo '{}: failed (see web/models/{}.train.log)'; exit 1; }"
