@@ -39,9 +39,8 @@ json cmd_bench(const json& args) {
     if (args.value("peak", false)) return cmd_bench_peak();
     std::string err;
     if (args.contains("model") && args.contains("arch"))
-        return make_error("give either --arch (a fresh network) or --model (a weights file), not both");
-    auto built = args.contains("model") ? models::load_model_file(args["model"].get<std::string>(), &err)
-                                        : build_model_from_args(args, &err);
+        return make_error("give either --arch (a fresh network) or --model (a shipped model or weights file), not both");
+    auto built = args.contains("model") ? load_model_arg(args, &err) : build_model_from_args(args, &err);
     if (!built) return make_error(err);
     const bool ref = args.value("ref", false);
     const int batch = args.value("batch", 1);
@@ -167,7 +166,9 @@ json cmd_init(const json& args) {
 
 void register_engine_commands(std::vector<command_spec>& out) {
     std::vector<arg_spec> args = model_arg_specs(/*arch_required=*/false);
-    args.push_back({"model", arg_type::arg_type_string, "a weights file (.esw) to benchmark instead of --arch"});
+    args.push_back({"model", arg_type::arg_type_string, model_arg_help});
+    args.push_back({"variant", arg_type::arg_type_choice, "with --model: which form of it (later labs add compressed ones)",
+                    false, -INFINITY, INFINITY, {"fp32"}, "fp32"});
     args.push_back({"batch", arg_type::arg_type_integer, "images per run", false, 1, 1024, {}, 1});
     args.push_back({"runs", arg_type::arg_type_integer, "timed runs (after warm-up)", false, 1, 100000, {}, 20});
     args.push_back({"warmup", arg_type::arg_type_integer, "untimed runs first (default: max(3, runs/2))", false, 0,
@@ -184,7 +185,7 @@ void register_engine_commands(std::vector<command_spec>& out) {
                    std::move(args),
                    [](const json& a) {
                        if (!a.value("peak", false) && !a.contains("arch") && !a.contains("model"))
-                           return make_error("missing argument --arch (or give --model FILE or --peak)");
+                           return make_error("missing argument --arch (or give --model NAME|FILE or --peak)");
                        return cmd_bench(a);
                    }});
 

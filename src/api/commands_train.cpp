@@ -96,13 +96,27 @@ json cmd_train(const json& args) {
             {"test_accuracy", ev.accuracy}};
 }
 
+// FNV-1a over the predicted classes: two runs made the same predictions iff (practically)
+// their hashes agree. The page and the native build are compared with it.
+std::string predictions_hash(const std::vector<std::uint8_t>& p) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (std::uint8_t v : p) h = (h ^ v) * 1099511628211ull;
+    char buf[20];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
 json cmd_eval(const json& args) {
     std::string err;
-    auto m = models::load_model_file(args["model"].get<std::string>(), &err);
+    auto m = load_model_arg(args, &err);
     if (!m) return make_error(err);
     auto test_set = load_split(data::split::test, &err);
     if (!test_set) return make_error(err);
     const std::string subset = args.value("subset", std::string("full"));
+    if (subset == "full" && test_set->count < 10000)
+        return make_error("this build holds only the web subset of the test images (2,000): use --subset web");
+    // In the page the embedded test split already is the web subset; picking 200 per class
+    // from it again changes nothing.
     const data::dataset d = subset == "web" ? train::stratified_subset(*test_set, 200) : std::move(*test_set);
     if (d.rows != m->input.h || d.cols != m->input.w || m->input.c != 1)
         return make_error("this model does not take 28x28x1 images");
@@ -110,6 +124,8 @@ json cmd_eval(const json& args) {
     json answer = eval_json(ev);
     answer["model"] = args["model"];
     answer["subset"] = subset;
+    answer["variant"] = args.value("variant", std::string("fp32"));
+    answer["predictions_hash"] = predictions_hash(ev.predictions);
     engine::bench_result b;
     if (engine::bench_model(engine::optimize(*m), 1, 20, 5, 200.0, &b, &err)) answer["latency_ms_median"] = b.median_ms;
     return answer;
@@ -138,9 +154,11 @@ void register_train_commands(std::vector<command_spec>& out) {
                    "rate, random crops and flips) and evaluates it on the test set.",
                    std::move(targs), cmd_train});
     out.push_back({"eval",
-                   "Accuracy, per-class accuracy and confusion matrix of a weights file on the Fashion-MNIST test "
+                   "Accuracy, per-class accuracy and confusion matrix of a shipped model or weights file on the Fashion-MNIST test "
                    "set (full: 10,000 images; web: the page's stratified 2,000).",
-                   {{"model", arg_type::arg_type_string, "weights file (.esw)", true},
+                   {{"model", arg_type::arg_type_string, model_arg_help, true},
+                    {"variant", arg_type::arg_type_choice, "which form of the model (later labs add compressed ones)",
+                     false, -INFINITY, INFINITY, {"fp32"}, "fp32"},
                     {"subset", arg_type::arg_type_choice, "test images", false, -INFINITY, INFINITY, {"full", "web"},
                      "full"},
                     {"limit", arg_type::arg_type_integer, "first N images of the subset only (0: all)", false, 0,

@@ -1,5 +1,8 @@
 #include "api/model_args.h"
 
+#include "models/model_file.h"
+#include "models/shipped.h"
+
 namespace es::api {
 
 std::vector<arg_spec> model_arg_specs(bool arch_required) {
@@ -29,6 +32,12 @@ models::arch_options options_from_args(const json& args) {
 
 std::optional<engine::model> build_model_from_args(const json& args, std::string* error) {
     return models::build_arch(args.value("arch", ""), options_from_args(args), error);
+}
+
+std::optional<engine::model> load_model_arg(const json& args, std::string* error) {
+    auto path = models::resolve_model(args.value("model", ""), error);
+    if (!path) return std::nullopt;
+    return models::load_model_file(*path, error);
 }
 
 }  // namespace es::api

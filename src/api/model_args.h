@@ -18,5 +18,11 @@ std::vector<arg_spec> model_arg_specs(bool arch_required);
 models::arch_options options_from_args(const json& args);
 // Builds the architecture the validated args describe; nullopt + *error on bad input.
 std::optional<engine::model> build_model_from_args(const json& args, std::string* error);
+// Loads args["model"]: a tiny preset's NAME (its shipped trained weights) or a weights file.
+std::optional<engine::model> load_model_arg(const json& args, std::string* error);
+// The help text of a --model NAME|FILE argument.
+inline constexpr const char* model_arg_help =
+    "a tiny preset's name (its shipped trained weights: tiny_mobilenet_v1, tiny_mobilenet_v2, tiny_mobilenet_v3, "
+    "tiny_shufflenet_v1, tiny_shufflenet_v2) or a weights file (.esw)";
 
 }  // namespace es::api

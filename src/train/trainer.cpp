@@ -16,135 +16,233 @@ using clock_type = std::chrono::steady_clock;
 double since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
 }  // namespace
 
+struct trainer::impl {
+    engine::model* out = nullptr;
+    const data::dataset* train = nullptr;
+    train_options o;
+    train_graph g;
+    rng r{1};
+    sgd opt_sgd{{.momentum = 0.9f, .weight_decay = 5e-4f, .nesterov = true}};
+    adam opt_adam{{.weight_decay = 5e-4f}};
+    std::vector<int> order;
+    std::vector<std::uint8_t> raw, aug, labels;
+    std::vector<float> input, dlogits, step_loss, step_acc;
+    std::vector<epoch_stats> history;
+    std::size_t img = 0;
+    int batch = 0, classes = 0, epoch = 0;
+    long long steps_per_epoch = 0, steps_total = 0, step = 0, s_in_epoch = 0, warmup = 0, seen = 0, right = 0;
+    double loss_sum = 0.0;
+    clock_type::time_point t_start, t_epoch;
+    progress status;
+    double seconds = 0.0;
+};
+
+trainer::trainer() : p_(std::make_unique<impl>()) {}
+trainer::~trainer() = default;
+
+std::string trainer::start(const engine::model& m, const data::dataset& train, const train_options& o) {
+    p_ = std::make_unique<impl>();
+    impl& t = *p_;
+    const int n_total = o.limit > 0 ? std::min(o.limit, train.count) : train.count;
+    if (n_total <= 0) return "no training images";
+    if (o.batch <= 0 || o.epochs <= 0 || !(o.lr > 0.0f)) return "epochs, batch and learning rate must be positive";
+    t.o = o;
+    t.train = &train;
+    t.batch = std::min(o.batch, n_total);
+    if (auto e = t.g.prepare(m, t.batch); !e.empty()) return e;
+    t.img = static_cast<std::size_t>(train.rows) * train.cols;
+    if (t.g.input_count() != t.img * static_cast<std::size_t>(t.batch))
+        return "the model's input does not match the dataset's " + std::to_string(train.rows) + "x" +
+               std::to_string(train.cols) + " images";
+    t.classes = static_cast<int>(t.g.output_count() / static_cast<std::size_t>(t.batch));
+    t.r = rng{o.seed};
+    t.opt_sgd = sgd({.momentum = 0.9f, .weight_decay = o.weight_decay, .nesterov = true});
+    t.opt_adam = adam({.weight_decay = o.weight_decay});
+    t.order.resize(static_cast<std::size_t>(n_total));
+    t.raw.resize(t.img * static_cast<std::size_t>(t.batch));
+    t.aug.resize(t.raw.size());
+    t.labels.resize(static_cast<std::size_t>(t.batch));
+    t.input.resize(t.raw.size());
+    t.dlogits.resize(t.g.output_count());
+    t.steps_per_epoch = n_total / t.batch;  // the last partial batch is dropped
+    t.steps_total = t.steps_per_epoch * o.epochs;
+    // Short runs (tests, fine-tuning) warm up over at most a fifth of their steps.
+    t.warmup = std::min<long long>(o.warmup_steps, t.steps_total / 5);
+    t.t_start = clock_type::now();
+    t.status.epochs = o.epochs;
+    t.status.steps_total = t.steps_total;
+    return "";
+}
+
+bool trainer::done() const { return !p_->train || p_->step >= p_->steps_total; }
+
+bool trainer::step() {
+    if (done()) return false;
+    impl& t = *p_;
+    const data::dataset& train = *t.train;
+    if (t.s_in_epoch == 0) {  // a new epoch: reshuffle
+        ++t.epoch;
+        std::iota(t.order.begin(), t.order.end(), 0);
+        for (std::size_t i = t.order.size(); i > 1; --i)
+            std::swap(t.order[i - 1], t.order[t.r.below(static_cast<std::uint32_t>(i))]);
+        t.t_epoch = clock_type::now();
+        t.loss_sum = 0.0;
+        t.seen = t.right = 0;
+    }
+    const int batch = t.batch;
+    for (int b = 0; b < batch; ++b) {
+        const std::size_t idx = static_cast<std::size_t>(t.order[static_cast<std::size_t>(t.s_in_epoch * batch + b)]);
+        std::copy_n(train.images.data() + idx * t.img, t.img, t.raw.data() + static_cast<std::size_t>(b) * t.img);
+        t.labels[static_cast<std::size_t>(b)] = train.labels[idx];
+    }
+    augment_batch(t.raw.data(), t.aug.data(), batch, train.rows, train.cols, t.o.augment, t.r);
+    normalise(t.aug.data(), t.input.data(), t.input.size());
+    t.g.forward(t.input.data(), true);
+    int correct = 0;
+    const double loss = cross_entropy(t.g.output(), t.labels.data(), batch, t.classes, t.dlogits.data(), &correct);
+    t.loss_sum += loss * batch;
+    t.right += correct;
+    t.seen += batch;
+    t.step_loss.push_back(static_cast<float>(loss));
+    t.step_acc.push_back(static_cast<float>(correct) / static_cast<float>(batch));
+    t.g.backward(t.dlogits.data());
+    const float lr = cosine_lr(t.o.lr, t.step, t.steps_total, t.warmup);
+    if (t.o.optimizer == "adam") t.opt_adam.step(t.g.model().weights, t.g.grads(), t.g.trainable(), lr);
+    else t.opt_sgd.step(t.g.model().weights, t.g.grads(), t.g.trainable(), lr);
+    ++t.step;
+    ++t.s_in_epoch;
+    const bool last = t.s_in_epoch == t.steps_per_epoch;
+    progress& p = t.status;
+    p.epoch = t.epoch;
+    p.step = t.step;
+    p.loss = t.loss_sum / static_cast<double>(t.seen);
+    p.accuracy = static_cast<double>(t.right) / static_cast<double>(t.seen);
+    const double el = since(t.t_start);
+    p.images_per_s = static_cast<double>(t.step * batch) / std::max(el, 1e-9);
+    p.eta_s = el / static_cast<double>(t.step) * static_cast<double>(t.steps_total - t.step);
+    p.lr = lr;
+    p.epoch_done = last;
+    t.seconds = el;
+    if (last) {
+        epoch_stats es;
+        es.epoch = t.epoch;
+        es.loss = p.loss;
+        es.accuracy = p.accuracy;
+        es.seconds = since(t.t_epoch);
+        es.images_per_s = static_cast<double>(t.seen) / std::max(es.seconds, 1e-9);
+        t.history.push_back(es);
+        t.s_in_epoch = 0;
+    }
+    return true;
+}
+
+const progress& trainer::status() const { return p_->status; }
+const std::vector<float>& trainer::step_loss() const { return p_->step_loss; }
+const std::vector<float>& trainer::step_accuracy() const { return p_->step_acc; }
+const std::vector<epoch_stats>& trainer::history() const { return p_->history; }
+double trainer::seconds() const { return p_->seconds; }
+const engine::model& trainer::model() const { return p_->g.model(); }
+
 train_result train_model(engine::model& m, const data::dataset& train, const train_options& o,
                          const std::function<bool(const progress&)>& progress_cb) {
     train_result res;
-    const int n_total = o.limit > 0 ? std::min(o.limit, train.count) : train.count;
-    if (n_total <= 0) {
-        res.error = "no training images";
-        return res;
-    }
-    if (o.batch <= 0 || o.epochs <= 0 || !(o.lr > 0.0f)) {
-        res.error = "epochs, batch and learning rate must be positive";
-        return res;
-    }
-    const int batch = std::min(o.batch, n_total);
-    train_graph g;
-    if (auto e = g.prepare(m, batch); !e.empty()) {
+    trainer t;
+    if (auto e = t.start(m, train, o); !e.empty()) {
         res.error = e;
         return res;
     }
-    const std::size_t img = static_cast<std::size_t>(train.rows) * train.cols;
-    if (g.input_count() != img * static_cast<std::size_t>(batch)) {
-        res.error = "the model's input does not match the dataset's " + std::to_string(train.rows) + "x" +
-                    std::to_string(train.cols) + " images";
-        return res;
-    }
-    const int classes = static_cast<int>(g.output_count() / static_cast<std::size_t>(batch));
-    rng r{o.seed};
-    sgd opt_sgd({.momentum = 0.9f, .weight_decay = o.weight_decay, .nesterov = true});
-    adam opt_adam({.weight_decay = o.weight_decay});
-    std::vector<int> order(static_cast<std::size_t>(n_total));
-    std::vector<std::uint8_t> raw(img * static_cast<std::size_t>(batch)), aug(raw.size()), labels(static_cast<std::size_t>(batch));
-    std::vector<float> input(raw.size()), dlogits(g.output_count());
-    const long long steps_per_epoch = n_total / batch;  // the last partial batch is dropped
-    const long long steps_total = steps_per_epoch * o.epochs;
-    long long step = 0;
-    // Short runs (tests, fine-tuning) warm up over at most a fifth of their steps.
-    const long long warmup = std::min<long long>(o.warmup_steps, steps_total / 5);
-    const auto t_start = clock_type::now();
-    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-        std::iota(order.begin(), order.end(), 0);
-        for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[r.below(static_cast<std::uint32_t>(i))]);
-        const auto t_epoch = clock_type::now();
-        double loss_sum = 0.0;
-        long long seen = 0, right = 0;
-        for (long long s = 0; s < steps_per_epoch; ++s, ++step) {
-            for (int b = 0; b < batch; ++b) {
-                const std::size_t idx = static_cast<std::size_t>(order[static_cast<std::size_t>(s * batch + b)]);
-                std::copy_n(train.images.data() + idx * img, img, raw.data() + static_cast<std::size_t>(b) * img);
-                labels[static_cast<std::size_t>(b)] = train.labels[idx];
-            }
-            augment_batch(raw.data(), aug.data(), batch, train.rows, train.cols, o.augment, r);
-            normalise(aug.data(), input.data(), input.size());
-            g.forward(input.data(), true);
-            int correct = 0;
-            loss_sum += cross_entropy(g.output(), labels.data(), batch, classes, dlogits.data(), &correct) * batch;
-            right += correct;
-            seen += batch;
-            g.backward(dlogits.data());
-            const float lr = cosine_lr(o.lr, step, steps_total, warmup);
-            if (o.optimizer == "adam") opt_adam.step(g.model().weights, g.grads(), g.trainable(), lr);
-            else opt_sgd.step(g.model().weights, g.grads(), g.trainable(), lr);
-            const bool last = s + 1 == steps_per_epoch;
-            if (progress_cb && (last || s % 10 == 0)) {
-                progress p;
-                p.epoch = epoch;
-                p.epochs = o.epochs;
-                p.step = step + 1;
-                p.steps_total = steps_total;
-                p.loss = loss_sum / static_cast<double>(seen);
-                p.accuracy = static_cast<double>(right) / static_cast<double>(seen);
-                const double el = since(t_start);
-                p.images_per_s = static_cast<double>((step + 1) * batch) / std::max(el, 1e-9);
-                p.eta_s = el / static_cast<double>(step + 1) * static_cast<double>(steps_total - step - 1);
-                p.lr = lr;
-                p.epoch_done = last;
-                if (!progress_cb(p)) {
-                    res.error = "cancelled";
-                    m = g.model();
-                    return res;
-                }
-            }
+    long long in_epoch = 0;
+    while (t.step()) {
+        const progress& p = t.status();
+        const bool report = p.epoch_done || in_epoch % 10 == 0;
+        in_epoch = p.epoch_done ? 0 : in_epoch + 1;
+        if (progress_cb && report && !progress_cb(p)) {
+            res.error = "cancelled";
+            m = t.model();
+            return res;
         }
-        epoch_stats es;
-        es.epoch = epoch;
-        es.loss = loss_sum / static_cast<double>(std::max<long long>(seen, 1));
-        es.accuracy = static_cast<double>(right) / static_cast<double>(std::max<long long>(seen, 1));
-        es.seconds = since(t_epoch);
-        es.images_per_s = static_cast<double>(seen) / std::max(es.seconds, 1e-9);
-        res.history.push_back(es);
     }
-    res.seconds = since(t_start);
-    m = g.model();
+    res.history = t.history();
+    res.seconds = t.seconds();
+    m = t.model();
     return res;
 }
 
-eval_result evaluate(const engine::model& m, const data::dataset& d, int limit, int batch) {
-    eval_result r;
-    const int n = limit > 0 ? std::min(limit, d.count) : d.count;
-    r.n = n;
-    if (n <= 0) return r;
-    const std::size_t img = static_cast<std::size_t>(d.rows) * d.cols;
-    const engine::model fast = engine::optimize(m);
-    engine::session s;
-    const int b = std::min(batch, n);
-    if (!s.prepare(fast, b).empty()) return r;
-    engine::session tail;
-    const int rest = n % b;
-    if (rest && !tail.prepare(fast, rest).empty()) return r;
-    std::array<int, 10> count{};
-    int right = 0;
-    for (int start = 0; start < n; start += b) {
-        engine::session& cur = n - start >= b ? s : tail;
-        const int k = n - start >= b ? b : rest;
-        normalise(d.images.data() + static_cast<std::size_t>(start) * img, cur.input(), img * static_cast<std::size_t>(k));
-        cur.run();
-        const int classes = static_cast<int>(cur.output_shape().c);
-        for (int i = 0; i < k; ++i) {
-            const float* z = cur.output() + static_cast<std::size_t>(i) * classes;
-            const int pred = static_cast<int>(std::max_element(z, z + classes) - z);
-            const int y = d.labels[static_cast<std::size_t>(start + i)];
-            r.predictions.push_back(static_cast<std::uint8_t>(pred));
-            if (y < 10 && pred < 10) r.confusion[static_cast<std::size_t>(y)][static_cast<std::size_t>(pred)]++;
-            if (y < 10) count[static_cast<std::size_t>(y)]++;
-            right += pred == y;
+struct eval_sessions {
+    engine::session full, tail;
+};
+
+evaluator::evaluator() = default;
+evaluator::~evaluator() = default;
+evaluator::evaluator(evaluator&&) noexcept = default;
+evaluator& evaluator::operator=(evaluator&&) noexcept = default;
+
+std::string evaluator::start(const engine::model& m, const data::dataset& d, int limit, int batch) {
+    r_ = eval_result{};
+    count_ = {};
+    right_ = 0;
+    next_ = 0;
+    d_ = &d;
+    n_ = limit > 0 ? std::min(limit, d.count) : d.count;
+    r_.n = n_;
+    if (n_ <= 0) return "";
+    fast_ = engine::optimize(m);
+    s_ = std::make_unique<eval_sessions>();
+    batch_ = std::max(1, std::min(batch, n_));
+    if (auto e = s_->full.prepare(fast_, batch_); !e.empty()) {
+        n_ = 0;
+        return e;
+    }
+    if (const int rest = n_ % batch_; rest) {
+        if (auto e = s_->tail.prepare(fast_, rest); !e.empty()) {
+            n_ = 0;
+            return e;
         }
     }
-    r.accuracy = static_cast<double>(right) / n;
+    return "";
+}
+
+bool evaluator::step() {
+    if (done()) return false;
+    const data::dataset& d = *d_;
+    const std::size_t img = static_cast<std::size_t>(d.rows) * d.cols;
+    const int start = next_;
+    const bool full = n_ - start >= batch_;
+    engine::session& cur = full ? s_->full : s_->tail;
+    const int k = full ? batch_ : n_ - start;
+    normalise(d.images.data() + static_cast<std::size_t>(start) * img, cur.input(), img * static_cast<std::size_t>(k));
+    cur.run();
+    const int classes = static_cast<int>(cur.output_shape().c);
+    for (int i = 0; i < k; ++i) {
+        const float* z = cur.output() + static_cast<std::size_t>(i) * classes;
+        const int pred = static_cast<int>(std::max_element(z, z + classes) - z);
+        const int y = d.labels[static_cast<std::size_t>(start + i)];
+        r_.predictions.push_back(static_cast<std::uint8_t>(pred));
+        if (y < 10 && pred < 10) r_.confusion[static_cast<std::size_t>(y)][static_cast<std::size_t>(pred)]++;
+        if (y < 10) count_[static_cast<std::size_t>(y)]++;
+        right_ += pred == y;
+    }
+    next_ += k;
+    return true;
+}
+
+eval_result evaluator::result() const {
+    eval_result r = r_;
+    r.n = next_;
+    r.accuracy = next_ ? static_cast<double>(right_) / next_ : 0.0;
     for (std::size_t c = 0; c < 10; ++c)
-        r.per_class[c] = count[c] ? static_cast<double>(r.confusion[c][c]) / count[c] : 0.0;
+        r.per_class[c] = count_[c] ? static_cast<double>(r.confusion[c][c]) / count_[c] : 0.0;
     return r;
+}
+
+eval_result evaluate(const engine::model& m, const data::dataset& d, int limit, int batch) {
+    evaluator e;
+    eval_result empty;
+    empty.n = limit > 0 ? std::min(limit, d.count) : d.count;
+    if (!e.start(m, d, limit, batch).empty()) return empty;
+    while (e.step()) {
+    }
+    return e.result();
 }
 
 data::dataset stratified_subset(const data::dataset& d, int per_class) {

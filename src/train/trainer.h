@@ -12,6 +12,7 @@
 
 #include <array>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,39 @@ struct train_result {
     double seconds = 0.0;
 };
 
+// Training one step at a time, for callers that must keep drawing frames (the page trains
+// a few steps per frame). train_model() is this loop; both give identical weights.
+//
+//   es::train::trainer t;
+//   if (auto e = t.start(m, train_set, o); !e.empty()) fail(e);
+//   while (!t.done()) { t.step(); draw(t.status()); }      // or cancel by just stopping
+//   m = t.model();
+class trainer {
+public:
+    trainer();
+    ~trainer();
+    trainer(const trainer&) = delete;
+    trainer& operator=(const trainer&) = delete;
+    // Plans the training graph (copies m); "" or why it cannot train.
+    std::string start(const engine::model& m, const data::dataset& train, const train_options& o);
+    // One optimizer step (a new epoch reshuffles first). False once all steps are done.
+    bool step();
+    bool done() const;
+    // Running loss/accuracy of the current epoch, step counts, images/s, ETA, learning rate.
+    const progress& status() const;
+    // Loss and accuracy of each step's batch, in order (for live plots).
+    const std::vector<float>& step_loss() const;
+    const std::vector<float>& step_accuracy() const;
+    const std::vector<epoch_stats>& history() const;
+    double seconds() const;
+    // The model with the weights trained so far (batch-norm running statistics included).
+    const engine::model& model() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> p_;
+};
+
 // Trains `m` in place. `progress_cb` (may be empty) is called every few steps and at each
 // epoch's end; it returns false to cancel (the result then says "cancelled").
 train_result train_model(engine::model& m, const data::dataset& train, const train_options& o,
@@ -63,6 +97,37 @@ struct eval_result {
 
 // Inference on the first `limit` images (0: all) with engine::optimize(m), batch by batch.
 eval_result evaluate(const engine::model& m, const data::dataset& d, int limit = 0, int batch = 100);
+
+struct eval_sessions;
+
+// evaluate() one batch at a time (the page evaluates a batch per frame); the same batches,
+// so the same predictions as evaluate() with the same batch size.
+class evaluator {
+public:
+    // Keeps a pointer to `d`: it must outlive the evaluator. "" or why the model cannot run.
+    std::string start(const engine::model& m, const data::dataset& d, int limit = 0, int batch = 100);
+    bool step();  // evaluates the next batch; false when all are done
+    bool done() const { return next_ >= n_; }
+    int evaluated() const { return next_; }
+    int total() const { return n_; }
+    // Accuracy, per-class accuracy and confusion so far (final once done()).
+    eval_result result() const;
+
+private:
+    engine::model fast_;
+    const data::dataset* d_ = nullptr;
+    std::unique_ptr<eval_sessions> s_;
+    int n_ = 0, next_ = 0, batch_ = 100;
+    eval_result r_;
+    std::array<int, 10> count_{};
+    int right_ = 0;
+
+public:
+    evaluator();
+    ~evaluator();
+    evaluator(evaluator&&) noexcept;
+    evaluator& operator=(evaluator&&) noexcept;
+};
 
 // A fixed stratified subset: the first `per_class` images of each class, in dataset order
 // (the page's 2,000-image test subset is per_class = 200 of the test split).
