@@ -17,6 +17,7 @@ std::vector<command_spec> build_registry() {
     register_model_commands(out);
     register_engine_commands(out);
     register_train_commands(out);
+    register_calc_commands(out);
     return out;
 }
 
@@ -68,12 +69,21 @@ std::string coerce(const arg_spec& a, const json& v, json& out) {
     case arg_type::arg_type_integer:
     case arg_type::arg_type_number: {
         double d = 0;
+        // A numeric argument with choices also takes those names (--pad same).
+        if (v.is_string() && std::find(a.choices.begin(), a.choices.end(), v.get<std::string>()) != a.choices.end()) {
+            out = v;
+            return {};
+        }
         if (v.is_number()) {
             d = v.get<double>();
             if (!std::isfinite(d)) return "argument " + flag_name(a) + " must be a finite number";
         } else if (v.is_string()) {
-            if (!parse_double(v.get<std::string>(), d))
-                return "argument " + flag_name(a) + " expects a number, got " + describe(v);
+            if (!parse_double(v.get<std::string>(), d)) {
+                if (a.choices.empty()) return "argument " + flag_name(a) + " expects a number, got " + describe(v);
+                std::string list;
+                for (const auto& c : a.choices) list += (list.empty() ? "" : ", ") + c;
+                return "argument " + flag_name(a) + " expects a number or one of " + list + ", got " + describe(v);
+            }
         } else {
             return "argument " + flag_name(a) + " expects a number, got " + describe(v);
         }

@@ -33,7 +33,9 @@ struct arg_spec {
     bool required = false;
     double min = -std::numeric_limits<double>::infinity();
     double max = std::numeric_limits<double>::infinity();
-    std::vector<std::string> choices = {};  // for arg_type_choice
+    // arg_type_choice: the allowed values. arg_type_integer / arg_type_number: names accepted
+    // besides numbers and passed on as strings (--pad 1 or --pad same).
+    std::vector<std::string> choices = {};
     json fallback = nullptr;                // value when absent and not required (null: absent)
 };
 
@@ -66,5 +68,6 @@ void register_core_commands(std::vector<command_spec>& out);
 void register_model_commands(std::vector<command_spec>& out);
 void register_engine_commands(std::vector<command_spec>& out);
 void register_train_commands(std::vector<command_spec>& out);
+void register_calc_commands(std::vector<command_spec>& out);
 
 }  // namespace es::api

@@ -118,10 +118,15 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
         return fail(e.what());
     }
 
-    // Long commands (train) draw a progress bar on stderr, rewriting one line.
+    // Long commands (train) draw a progress bar on stderr, rewriting one line. The sink holds
+    // a reference to `err`, so it is removed again when this call returns (tests call
+    // cli_main with streams that die before the next command runs).
     api::set_progress_sink([&err](const std::string& line, bool final_line) {
         err << '\r' << line << (final_line ? "\n" : "") << std::flush;
     });
+    struct sink_reset {
+        ~sink_reset() { api::set_progress_sink(nullptr); }
+    } reset_sink_on_return;
     for (const auto& b : bound) {
         if (!b.app->parsed()) continue;
         json request = {{"cmd", b.spec->name}};

@@ -1,3 +1,4 @@
+#include "api/progress.h"
 #include "platform/cli_main.h"
 
 #include <nlohmann/json.hpp>
@@ -62,4 +63,11 @@ TEST_CASE("cli: --help lists the commands and exits 0") {
     CHECK(r.rc == 0);
     CHECK(r.out.find("selftest") != std::string::npos);
     CHECK(r.out.find("version") != std::string::npos);
+}
+
+TEST_CASE("cli: the progress sink does not outlive the call") {
+    // cli_main points the sink at its stderr stream; a later report (a train run through the
+    // dispatcher) must not write to that stream once it is gone.
+    { auto r = run_cli({"version"}); CHECK(r.rc == 0); }
+    es::api::report_progress("after the call", true);
 }

@@ -1,0 +1,191 @@
+// Calculator commands: the exam's hand computations with worked solutions (es::calc).
+//
+//   edgestudy-cli calc conv --h 224 --w 224 --cin 3 --cout 64 --k 3 --stride 2 --pad 1 --json
+//   {"type": "standard", "h_out": 112, "w_out": 112, "pad_h": 1, "pad_w": 1,
+//    "macs": 21676032, "flops": 43352064, "params": 1728,
+//    "steps": [{"id", "title", "formula", "substituted", "result"}, ...]}
+//   ... --type dsc adds "macs_dw", "macs_pw", "params_dw", "params_pw", "macs_standard",
+//   "ratio_vs_standard" (= 1/Cout + 1/K²) and "ratio_sheet_approx" (= 1/K²).
+//   --pad takes a number or same / valid; --groups G > 1 without --type means --type group.
+//
+//   edgestudy-cli calc roofline --macs N --bytes B --peak-gmacs P --bandwidth-gbs W --json
+//   {"intensity", "ridge", "attainable_gmacs", "bound": "memory"|"compute", "peak_gmacs",
+//    "bandwidth_gbs", "intensity_flops", "ridge_flops", "attainable_gflops", "peak_gflops",
+//    "view", "steps": [...]}
+//   The peak may be given as --peak-gflops instead; --view flops writes the steps in FLOPs.
+//
+// --lang zh-TW|en (default en) chooses the language of the steps and of the calculators'
+// error messages. A refused calculation answers {"error": message, "field": argument name}.
+#include "api/dispatcher.h"
+
+#include "calc/conv.h"
+#include "calc/roofline.h"
+#include "i18n/i18n.h"
+
+#include <cmath>
+#include <limits>
+
+namespace es::api {
+
+namespace {
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+constexpr double max_count = 1e9;  // any size a question could ask; products are overflow-checked
+
+json failure(const calc::calc_error& e) {
+    json j = make_error(e.message);
+    if (!e.field.empty()) j["field"] = e.field;
+    return j;
+}
+
+json steps_json(const std::vector<calc::step>& steps) {
+    json out = json::array();
+    for (const auto& s : steps)
+        out.push_back({{"id", s.id},
+                       {"title", s.title},
+                       {"formula", s.formula},
+                       {"substituted", s.substituted},
+                       {"result", s.result}});
+    return out;
+}
+
+i18n::lang lang_arg(const json& args) {
+    return i18n::parse_code(args.value("lang", std::string("en"))).value_or(i18n::lang::en);
+}
+
+arg_spec lang_spec() {
+    return {"lang", arg_type::arg_type_choice, "language of the worked solution", false, -inf, inf, {"en", "zh-TW"},
+            "en"};
+}
+
+json cmd_conv(const json& args) {
+    calc::conv_input in;
+    in.h = args.at("h").get<std::int64_t>();
+    in.w = args.at("w").get<std::int64_t>();
+    in.cin = args.at("cin").get<std::int64_t>();
+    in.cout = args.at("cout").get<std::int64_t>();
+    in.k = args.at("k").get<std::int64_t>();
+    in.stride = args.at("stride").get<std::int64_t>();
+    in.groups = args.at("groups").get<std::int64_t>();
+    in.bias = args.value("bias", false);
+    const json& pad = args.at("pad");
+    if (pad.is_string()) {
+        in.padding = pad == "same" ? calc::padding_mode::same : calc::padding_mode::valid;
+    } else {
+        in.padding = calc::padding_mode::explicit_pad;
+        in.pad = pad.get<std::int64_t>();
+    }
+    if (args.contains("type"))
+        in.type = calc::parse_conv_type(args["type"].get<std::string>()).value_or(calc::conv_type::standard);
+    else
+        in.type = in.groups > 1 ? calc::conv_type::group : calc::conv_type::standard;
+
+    calc::calc_error error;
+    auto r = calc::conv(in, lang_arg(args), &error);
+    if (!r) return failure(error);
+    json answer = {{"type", calc::conv_type_name(r->type)},
+                   {"h_out", r->h_out},
+                   {"w_out", r->w_out},
+                   {"pad_h", r->pad_h},
+                   {"pad_w", r->pad_w},
+                   {"macs", r->macs},
+                   {"flops", r->flops},
+                   {"params", r->params}};
+    if (r->type == calc::conv_type::dsc) {
+        answer["macs_dw"] = r->macs_dw;
+        answer["macs_pw"] = r->macs_pw;
+        answer["params_dw"] = r->params_dw;
+        answer["params_pw"] = r->params_pw;
+        answer["macs_standard"] = r->macs_standard;
+        answer["ratio_vs_standard"] = r->ratio_vs_standard;
+        answer["ratio_sheet_approx"] = r->ratio_sheet_approx;
+    }
+    answer["steps"] = steps_json(r->steps);
+    return answer;
+}
+
+std::vector<arg_spec> conv_args() {
+    using t = arg_type;
+    return {
+        {"h", t::arg_type_integer, "input height H", true, 1, max_count},
+        {"w", t::arg_type_integer, "input width W", true, 1, max_count},
+        {"cin", t::arg_type_integer, "input channels Cin", true, 1, max_count},
+        {"cout", t::arg_type_integer, "output channels Cout", true, 1, max_count},
+        {"k", t::arg_type_integer, "kernel size K (K x K)", true, 1, max_count},
+        {"stride", t::arg_type_integer, "stride S", false, 1, max_count, {}, 1},
+        {"pad", t::arg_type_integer,
+         "zero padding P on each side, or same (keeps ceil(H/S)) or valid (P = 0)", false, 0, max_count,
+         {"same", "valid"}, 0},
+        {"groups", t::arg_type_integer, "groups G (Cin and Cout must be multiples of G)", false, 1, max_count, {}, 1},
+        {"type", t::arg_type_choice,
+         "standard, dsc (depthwise KxK + pointwise 1x1) or group (default: group when --groups > 1, else standard)",
+         false, -inf, inf, {"standard", "dsc", "group"}},
+        {"bias", t::arg_type_flag, "count one bias per output channel in the parameters"},
+        lang_spec(),
+    };
+}
+
+json cmd_roofline(const json& args) {
+    const bool has_gmacs = args.contains("peak-gmacs"), has_gflops = args.contains("peak-gflops");
+    if (!has_gmacs && !has_gflops)
+        return make_error("missing argument --peak-gmacs (peak compute in GMAC/s; or --peak-gflops in GFLOP/s)");
+    if (has_gmacs && has_gflops)
+        return make_error("give the peak once: --peak-gmacs or --peak-gflops, not both");
+
+    calc::roofline_input in;
+    in.macs = args.at("macs").get<double>();
+    in.bytes = args.at("bytes").get<double>();
+    in.peak = has_gmacs ? args["peak-gmacs"].get<double>() : args["peak-gflops"].get<double>();
+    in.peak_unit = has_gmacs ? calc::roofline_view::macs : calc::roofline_view::flops;
+    in.bandwidth_gbs = args.at("bandwidth-gbs").get<double>();
+    in.view = args.value("view", std::string("macs")) == "flops" ? calc::roofline_view::flops : calc::roofline_view::macs;
+
+    calc::calc_error error;
+    auto r = calc::roofline(in, lang_arg(args), &error);
+    if (!r) return failure(error);
+    return {{"intensity", r->intensity},
+            {"ridge", r->ridge},
+            {"attainable_gmacs", r->attainable_gmacs},
+            {"bound", calc::roofline_bound_name(r->bound)},
+            {"peak_gmacs", r->peak_gmacs},
+            {"bandwidth_gbs", in.bandwidth_gbs},
+            {"intensity_flops", r->intensity_flops},
+            {"ridge_flops", r->ridge_flops},
+            {"attainable_gflops", r->attainable_gflops},
+            {"peak_gflops", r->peak_gflops},
+            {"view", calc::roofline_view_name(in.view)},
+            {"steps", steps_json(r->steps)}};
+}
+
+std::vector<arg_spec> roofline_args() {
+    using t = arg_type;
+    return {
+        {"macs", t::arg_type_number, "multiply-accumulates of the layer", true, 0, inf},
+        {"bytes", t::arg_type_number, "bytes moved to and from memory", true, 0, inf},
+        {"peak-gmacs", t::arg_type_number, "peak compute in GMAC/s (or give --peak-gflops)", false, 0, inf},
+        {"peak-gflops", t::arg_type_number, "peak compute in GFLOP/s (= 2 x GMAC/s), instead of --peak-gmacs", false, 0,
+         inf},
+        {"bandwidth-gbs", t::arg_type_number, "memory bandwidth in GB/s", true, 0, inf},
+        {"view", t::arg_type_choice,
+         "units of the worked solution: macs (MACs/byte, the sheet's) or flops (FLOPs/byte = 2 x MACs/byte)", false,
+         -inf, inf, {"macs", "flops"}, "macs"},
+        lang_spec(),
+    };
+}
+
+}  // namespace
+
+void register_calc_commands(std::vector<command_spec>& out) {
+    out.push_back({"calc conv",
+                   "Output size, MACs, FLOPs and parameters of a standard, depthwise-separable (dsc) or group "
+                   "convolution, with a worked solution.",
+                   conv_args(),
+                   cmd_conv});
+    out.push_back({"calc roofline",
+                   "Arithmetic intensity, ridge point, attainable throughput and the bound (memory or compute) "
+                   "of a layer, with a worked solution.",
+                   roofline_args(),
+                   cmd_roofline});
+}
+
+}  // namespace es::api
