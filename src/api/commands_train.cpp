@@ -96,16 +96,6 @@ json cmd_train(const json& args) {
             {"test_accuracy", ev.accuracy}};
 }
 
-// FNV-1a over the predicted classes: two runs made the same predictions iff (practically)
-// their hashes agree. The page and the native build are compared with it.
-std::string predictions_hash(const std::vector<std::uint8_t>& p) {
-    std::uint64_t h = 1469598103934665603ull;
-    for (std::uint8_t v : p) h = (h ^ v) * 1099511628211ull;
-    char buf[20];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-    return buf;
-}
-
 json cmd_eval(const json& args) {
     std::string err;
     auto m = load_model_arg(args, &err);
@@ -125,7 +115,7 @@ json cmd_eval(const json& args) {
     answer["model"] = args["model"];
     answer["subset"] = subset;
     answer["variant"] = args.value("variant", std::string("fp32"));
-    answer["predictions_hash"] = predictions_hash(ev.predictions);
+    answer["predictions_hash"] = train::predictions_hash(ev.predictions);
     engine::bench_result b;
     if (engine::bench_model(engine::optimize(*m), 1, 20, 5, 200.0, &b, &err)) answer["latency_ms_median"] = b.median_ms;
     return answer;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <numeric>
 
 namespace es::train {
@@ -66,6 +67,7 @@ std::string trainer::start(const engine::model& m, const data::dataset& train, c
     t.dlogits.resize(t.g.output_count());
     t.steps_per_epoch = n_total / t.batch;  // the last partial batch is dropped
     t.steps_total = t.steps_per_epoch * o.epochs;
+    if (o.max_steps > 0) t.steps_total = std::min(t.steps_total, o.max_steps);
     // Short runs (tests, fine-tuning) warm up over at most a fifth of their steps.
     t.warmup = std::min<long long>(o.warmup_steps, t.steps_total / 5);
     t.t_start = clock_type::now();
@@ -111,7 +113,7 @@ bool trainer::step() {
     else t.opt_sgd.step(t.g.model().weights, t.g.grads(), t.g.trainable(), lr);
     ++t.step;
     ++t.s_in_epoch;
-    const bool last = t.s_in_epoch == t.steps_per_epoch;
+    const bool last = t.s_in_epoch == t.steps_per_epoch || t.step == t.steps_total;
     progress& p = t.status;
     p.epoch = t.epoch;
     p.step = t.step;
@@ -243,6 +245,14 @@ eval_result evaluate(const engine::model& m, const data::dataset& d, int limit, 
     while (e.step()) {
     }
     return e.result();
+}
+
+std::string predictions_hash(const std::vector<std::uint8_t>& p) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (std::uint8_t v : p) h = (h ^ v) * 1099511628211ull;
+    char buf[20];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
 }
 
 data::dataset stratified_subset(const data::dataset& d, int per_class) {

@@ -28,6 +28,7 @@ struct train_options {
     std::uint64_t seed = 1;
     augment_options augment;
     int limit = 0;                 // train on the first `limit` images only (0: all)
+    long long max_steps = 0;       // stop after this many steps, the schedule ending there (0: all epochs)
 };
 
 struct progress {
@@ -128,6 +129,10 @@ public:
     evaluator(evaluator&&) noexcept;
     evaluator& operator=(evaluator&&) noexcept;
 };
+
+// FNV-1a (64-bit, hex) of the predicted classes: two runs made the same predictions iff
+// (practically) their hashes agree. The page and the native build are compared with it.
+std::string predictions_hash(const std::vector<std::uint8_t>& predictions);
 
 // A fixed stratified subset: the first `per_class` images of each class, in dataset order
 // (the page's 2,000-image test subset is per_class = 200 of the test split).

@@ -342,10 +342,12 @@ TEST_CASE("calc conv: bad input is refused with the field named") {
         const char* field;
         std::int64_t calc::conv_input::*member;
     };
-    for (auto [field, member] : {case_t{"h", &calc::conv_input::h}, case_t{"w", &calc::conv_input::w},
+    for (auto c : {case_t{"h", &calc::conv_input::h}, case_t{"w", &calc::conv_input::w},
                                  case_t{"cin", &calc::conv_input::cin}, case_t{"cout", &calc::conv_input::cout},
                                  case_t{"k", &calc::conv_input::k}, case_t{"stride", &calc::conv_input::stride},
                                  case_t{"groups", &calc::conv_input::groups}}) {
+        const char* field = c.field;  // clang 14 cannot capture structured bindings (CAPTURE)
+        auto member = c.member;
         for (std::int64_t bad : {std::int64_t{0}, std::int64_t{-1}, std::numeric_limits<std::int64_t>::min()}) {
             CAPTURE(field);
             CAPTURE(bad);
@@ -542,7 +544,8 @@ TEST_CASE("calc: every step is complete in both languages") {
 
 TEST_CASE("calc: every calc.* key is in both tables") {
     size_t n = 0;
-    for (const auto& [key, text] : i18n::table(lang::en)) {
+    for (const auto& kv : i18n::table(lang::en)) {
+        const std::string& key = kv.first;
         if (!key.starts_with("calc.")) continue;
         ++n;
         CAPTURE(key);
