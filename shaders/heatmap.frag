@@ -1,6 +1,7 @@
 // Colours a matrix of floats (an R32F texture, one texel per element) for the weight,
 // mask and activation views. Diverging map for signed data (blue - white - red around 0),
-// sequential map (dark - yellow) for non-negative data.
+// sequential map (dark - yellow) for non-negative data. Values below -1e29 mark the gaps
+// between tiled feature maps and are left transparent.
 uniform sampler2D u_data;     // [rows, cols] as a texture of width cols, height rows
 uniform vec2 u_range;         // (vmin, vmax)
 uniform int u_diverging;      // 1: signed data centred on 0
@@ -25,6 +26,10 @@ vec3 sequential(float t) {    // t in [0, 1]
 
 void main() {
     float v = texture(u_data, v_uv).r;
+    if (v < -1e29) {          // a gap between tiled feature maps: transparent
+        frag_color = vec4(0.0);
+        return;
+    }
     vec3 colour;
     if (u_diverging == 1) {
         float m = max(abs(u_range.x), abs(u_range.y));

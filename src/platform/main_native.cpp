@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
     cli.add_option("--lang", lang, "Interface language: zh-TW or en");
     cli.add_option("--theme", theme, "dark or light");
     cli.add_option("--size", size, "Window size WxH");
+    std::string lab;
+    cli.add_option("--lab", lab, "A Model lab request as JSON, e.g. '{\"action\":\"inspect\",\"image\":3}'");
+    bool wait_lab = false;
+    cli.add_flag("--wait-lab", wait_lab, "With --frames: keep drawing until the Model lab's job is done");
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -65,6 +69,15 @@ int main(int argc, char** argv) {
     if (!panel.empty()) req["panel"] = panel;
     if (!lang.empty()) req["lang"] = lang;
     if (!theme.empty()) req["theme"] = theme;
+    if (!lab.empty()) {
+        auto parsed = nlohmann::json::parse(lab, nullptr, false);
+        if (parsed.is_discarded()) {
+            std::fprintf(stderr, "edgestudy: error: --lab is not valid JSON\n");
+            es::platform::glfw_app_shutdown(app);
+            return 2;
+        }
+        req["lab"] = parsed;
+    }
     if (!req.empty()) {
         auto r = es::ui::ui_apply_json(app.st, req);
         if (r.contains("error")) {
@@ -77,6 +90,7 @@ int main(int argc, char** argv) {
     int rc = 0;
     for (int n = 0; !glfwWindowShouldClose(app.window); ++n) {
         es::platform::glfw_app_frame(app);
+        if (wait_lab && es::ui::models_lab_state(app.st).value("job", std::string("none")) != "none") continue;
         if (frames > 0 && n + 1 >= frames) {
             if (!screenshot.empty()) {
                 int w = 0, h = 0;

@@ -16,8 +16,8 @@ namespace es::ui {
 
 namespace {
 
-constexpr const char* panel_names[panel_count] = {"calculators", "architectures", "quantization", "pruning",
-                                                  "roofline",    "results",       "quiz",         "settings"};
+constexpr const char* panel_names[panel_count] = {"calculators", "architectures", "models",   "quantization", "pruning",
+                                                  "roofline",    "results",       "quiz",     "settings"};
 
 void save_settings(app_state& st) {
     if (st.hooks.data_dir.empty()) return;
@@ -158,6 +158,7 @@ void app_frame(app_state& st) {
     st.framebuffer_w = io.DisplaySize.x;
     st.framebuffer_h = io.DisplaySize.y;
     handle_shortcuts(st);
+    models_lab_tick(st);  // the Model lab's jobs advance every frame, whichever tab is open
 
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(io.DisplaySize);
@@ -210,14 +211,15 @@ nlohmann::json ui_state_json(const app_state& st) {
             {"framebuffer", {st.framebuffer_w, st.framebuffer_h}},
             {"storage_message", st.storage_message},
             {"shader_ok", st.shader_check.has_value() && st.shader_check->empty()},
-            {"tabs", tabs}};
+            {"tabs", tabs},
+            {"lab", models_lab_state(st)}};
 }
 
 nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     if (!req.is_object()) return api::make_error("ui request must be a JSON object");
     for (auto& [k, v] : req.items()) {
-        if (k != "panel" && k != "lang" && k != "theme" && k != "ui_scale")
-            return api::make_error("unknown ui field \"" + k + "\" (known: panel, lang, theme, ui_scale)");
+        if (k != "panel" && k != "lang" && k != "theme" && k != "ui_scale" && k != "lab")
+            return api::make_error("unknown ui field \"" + k + "\" (known: panel, lang, theme, ui_scale, lab)");
     }
     // Validate everything before changing anything.
     std::optional<panel_id> panel;
@@ -226,8 +228,8 @@ nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     std::optional<float> scale;
     if (auto it = req.find("panel"); it != req.end()) {
         if (!it->is_string() || !(panel = parse_panel(it->get<std::string>())))
-            return api::make_error("\"panel\" must be one of calculators, architectures, quantization, pruning, "
-                                   "roofline, results, quiz, settings");
+            return api::make_error("\"panel\" must be one of calculators, architectures, models, quantization, "
+                                   "pruning, roofline, results, quiz, settings");
     }
     if (auto it = req.find("lang"); it != req.end()) {
         if (!it->is_string() || !(lang = i18n::parse_code(it->get<std::string>())))
@@ -243,6 +245,11 @@ nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
         if (!(v == 0.0 || (v >= store::ui_scale_min && v <= store::ui_scale_max)))
             return api::make_error("\"ui_scale\" must be 0 (automatic) or between 0.75 and 3");
         scale = static_cast<float>(v);
+    }
+    if (auto it = req.find("lab"); it != req.end()) {
+        // Checked and applied by the Model lab; nothing else changes when it refuses.
+        nlohmann::json r = models_lab_apply(st, *it);
+        if (api::is_error(r)) return r;
     }
     if (panel) st.requested_panel = *panel;
     if (lang) set_language(st, *lang);

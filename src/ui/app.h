@@ -24,10 +24,12 @@
 namespace es::ui {
 
 struct heatmap;
+struct models_panel;  // the Model lab's UI state (panels/panel_models.cpp)
 
 enum class panel_id : int {
     panel_calculators,
     panel_architectures,
+    panel_models,
     panel_quantization,
     panel_pruning,
     panel_roofline,
@@ -35,7 +37,7 @@ enum class panel_id : int {
     panel_quiz,
     panel_settings,
 };
-inline constexpr int panel_count = 8;
+inline constexpr int panel_count = 9;
 
 // "calculators", "architectures", ... (the ids used by tests and the page's ui hooks).
 const char* panel_name(panel_id p);
@@ -73,6 +75,8 @@ struct app_state {
 
     std::shared_ptr<heatmap> sample_heatmap;  // GLSL heatmap (shaders/), checked on the first frame
     std::optional<std::string> shader_check;  // "" when the shader path works, else the problem
+
+    std::shared_ptr<models_panel> models;     // Model lab: the shipped model, its jobs, heatmaps
 };
 
 // Loads settings from hooks.data_dir, picks the language (stored, else the locale).
@@ -89,12 +93,20 @@ void set_theme(app_state& st, store::theme t);
 void set_ui_scale(app_state& st, float scale);  // 0 = automatic
 std::string settings_path(const app_state& st);
 
+// The Model lab (panels/panel_models.cpp): advance its job within a frame budget; its state
+// for ui_state_json; apply a "lab" request (see ui_apply_json).
+void models_lab_tick(app_state& st);
+nlohmann::json models_lab_state(const app_state& st);
+nlohmann::json models_lab_apply(app_state& st, const nlohmann::json& request);
+
 // Short alias for a translated string in the current language.
 inline const char* tr(const app_state& st, std::string_view key) { return i18n::tr(st.lang, key); }
 
 // The page's (and tests') view of the UI: panel, language, theme, scale, tab rectangles.
 nlohmann::json ui_state_json(const app_state& st);
-// Applies {"panel", "lang", "theme", "ui_scale"}; returns {"ok": true} or {"error": ...}.
+// Applies {"panel", "lang", "theme", "ui_scale", "lab"}; returns {"ok": true} or {"error": ...}.
+// "lab": {"model": NAME, "action": "eval"|"finetune"|"cancel"|"reset"|"inspect",
+//         "image": INDEX, "steps": N, "batch": B, "lr": X} drives the Model lab as its buttons do.
 nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& request);
 
 }  // namespace es::ui

@@ -22,6 +22,22 @@ for lang in zh-TW en; do
     grep -q '"shader_ok":true' "$out/state-$lang.json" || { echo "heatmap shader check failed"; cat "$out/state-$lang.json"; exit 1; }
     echo "ok: $png ($size, $colours colours)"
 done
+# The Model lab on the desktop (the last language chosen is en, checked below): a shipped model looks inside a test image (feature maps
+# through the GL3 heatmap shader), and evaluates the test subset frame by frame.
+EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a -s "-screen 0 1400x1000x24" \
+    "$app" --frames 4 --lang zh-TW --panel models --size 1280x960 --lab '{"action":"inspect","image":3}' \
+    --screenshot "$out/desktop-zh-TW-models.png" > "$out/state-models.json"
+if grep -q '"shipped":\[\]' "$out/state-models.json"; then
+    echo "note: no shipped models in this build; Model lab checks skipped"
+else
+    grep -q '"inspect":{' "$out/state-models.json" || { echo "Model lab did not look inside"; cat "$out/state-models.json"; exit 1; }
+    EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a -s "-screen 0 1400x1000x24" \
+        "$app" --frames 2 --wait-lab --lang en --panel models --size 1280x960 --lab '{"action":"eval"}' \
+        --screenshot "$out/desktop-en-models-eval.png" > "$out/state-models-eval.json"
+    grep -q '"eval":{"accuracy"' "$out/state-models-eval.json" && grep -q '"n":2000' "$out/state-models-eval.json" ||
+        { echo "Model lab evaluation did not finish"; cat "$out/state-models-eval.json"; exit 1; }
+    echo "ok: Model lab (look inside, evaluation in slices)"
+fi
 # The language chosen last was saved and is remembered by the next run.
 EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a "$app" --frames 2 --screenshot "$out/desktop-remembered.png" > "$out/state-remembered.json"
 grep -q '"lang":"en"' "$out/state-remembered.json" || { echo "language not remembered"; cat "$out/state-remembered.json"; exit 1; }

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { startServer } from '../../web/serve.mjs';
 
 const args = process.argv.slice(2);
@@ -20,9 +21,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const site = path.resolve(arg('--site', path.join(here, '../../build/web/site')));
 const single = path.resolve(arg('--single', path.join(here, '../../build/web/single/edgestudy.html')));
 const outDir = path.resolve(arg('--out', path.join(here, 'screenshots')));
+const wasmCli = path.resolve(arg('--cli', path.join(here, '../../build/web/edgestudy-cli.js')));
+const nativeCli = path.resolve(arg('--native-cli', path.join(here, '../../build/native/edgestudy-cli')));
 fs.mkdirSync(outDir, { recursive: true });
 
-const PANELS = ['calculators', 'architectures', 'quantization', 'pruning', 'roofline', 'results', 'quiz', 'settings'];
+const PANELS = ['calculators', 'architectures', 'models', 'quantization', 'pruning', 'roofline', 'results', 'quiz', 'settings'];
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--disable-quic',
   '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--use-gl=angle', '--use-angle=swiftshader'];
@@ -119,6 +122,79 @@ async function testApi(page, label) {
   check(again.name === 'edgestudy', `${label}: still answering after bad requests`);
 }
 
+// The reference answer of `eval --model NAME --subset web` from a CLI (wasm under node,
+// or native), which reads Debian's full test split and picks the same 2,000 images.
+function cliEval(cli, name) {
+  const cmd = cli.endsWith('.js') ? ['/usr/bin/node', [cli]] : [cli, []];
+  const r = spawnSync(cmd[0], [...cmd[1], 'eval', '--model', name, '--subset', 'web', '--json'], { encoding: 'utf8' });
+  try { return JSON.parse(r.stdout); } catch { return { error: `${cli}: ${r.stderr}` }; }
+}
+
+async function waitLabIdle(page, timeout = 300_000) {
+  await page.waitForFunction(() => edgestudy.ui.get().lab.job === 'none', null, { timeout, polling: 200 });
+  return page.evaluate(() => edgestudy.ui.get().lab);
+}
+
+// The Model lab: the shipped models evaluated in the page give exactly the native
+// predictions; the panel's own evaluation runs in slices while frames keep coming; look
+// inside and fine-tuning work.
+async function testModelLab(page, label, prefix) {
+  const lab0 = await page.evaluate(() => edgestudy.ui.get().lab);
+  check(Array.isArray(lab0.shipped) && lab0.shipped.length === 5, `${label}: five shipped models in the page (${lab0.shipped})`);
+  for (const name of lab0.shipped || []) {
+    const inPage = await page.evaluate((n) => edgestudy.run({ cmd: 'eval', model: n, subset: 'web' }), name);
+    const ref = cliEval(wasmCli, name);
+    check(inPage.n === 2000 && ref.n === 2000 && inPage.predictions_hash === ref.predictions_hash &&
+          inPage.accuracy === ref.accuracy,
+      `${label}: ${name} on the web subset: page ${inPage.accuracy} (${inPage.predictions_hash}) = CLI ${ref.accuracy} (${ref.predictions_hash})`);
+    if (fs.existsSync(nativeCli)) {
+      const nat = cliEval(nativeCli, name);
+      check(nat.predictions_hash === inPage.predictions_hash && nat.accuracy === inPage.accuracy,
+        `${label}: ${name}: page predictions equal the native build's (${nat.accuracy})`);
+    }
+  }
+  const full = await page.evaluate(() => edgestudy.run({ cmd: 'eval', model: 'tiny_mobilenet_v1', subset: 'full' }));
+  check(/only the web subset/.test(full.error || ''), `${label}: eval --subset full explains the page holds the web subset`);
+
+  // The panel's evaluation, in slices: the page keeps drawing frames during it.
+  await page.evaluate(() => edgestudy.ui.set({ panel: 'models', lang: 'en' }));
+  const name = lab0.shipped[lab0.shipped.length - 1];
+  const f0 = await page.evaluate(() => edgestudy.ui.get().frame);
+  const r = await page.evaluate((n) => edgestudy.ui.set({ lab: { model: n, action: 'eval' } }), name);
+  check(r.ok === true, `${label}: lab eval starts (${JSON.stringify(r)})`);
+  const lab = await waitLabIdle(page);
+  const f1 = await page.evaluate(() => edgestudy.ui.get().frame);
+  const ref = cliEval(wasmCli, name);
+  check(lab.eval?.n === 2000 && lab.eval?.predictions_hash === ref.predictions_hash,
+    `${label}: the panel's sliced evaluation makes the CLI's predictions (${lab.eval?.accuracy})`);
+  check(lab.eval?.ticks >= 10 && f1 - f0 >= lab.eval?.ticks,
+    `${label}: frames kept coming during the evaluation (${lab.eval?.ticks} slices, ${f1 - f0} frames)`);
+  await frames(page, 3);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-models-eval.png`) });
+
+  const bad = await page.evaluate(() => [edgestudy.ui.set({ lab: { action: 'fly' } }), edgestudy.ui.set({ lab: { model: 'resnet' } }),
+                                         edgestudy.ui.set({ lab: { action: 'inspect', image: 5000 } })]);
+  check(bad.every((b) => typeof b.error === 'string'), `${label}: bad lab requests answer errors (${bad.map((b) => b.error).join(' | ')})`);
+
+  // Look inside a test image: every layer, probabilities that sum to 1.
+  await page.evaluate(() => edgestudy.ui.set({ lab: { action: 'inspect', image: 3 } }));
+  await frames(page, 3);
+  const ins = (await page.evaluate(() => edgestudy.ui.get().lab)).inspect;
+  const sum = (ins?.probabilities || []).reduce((a, b) => a + b, 0);
+  check(ins?.layers > 10 && Math.abs(sum - 1) < 1e-4 && ins.label >= 0,
+    `${label}: look inside: ${ins?.layers} layers, predicted ${ins?.predicted}, label ${ins?.label}`);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-models-inside.png`) });
+
+  // Fine-tune a few steps, live; then the lab evaluates the new weights.
+  const ft = await page.evaluate(() => edgestudy.ui.set({ lab: { action: 'finetune', steps: 12, batch: 16, lr: 0.01 } }));
+  check(ft.ok === true, `${label}: fine-tuning starts`);
+  const after = await waitLabIdle(page);
+  check(after.fine_tuned === true && after.ft_steps_done === 12 && after.eval?.n === 2000,
+    `${label}: fine-tuned 12 steps in the page, then evaluated (${after.eval?.accuracy})`);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-models-finetune.png`) });
+  await page.evaluate(() => edgestudy.ui.set({ lab: { action: 'reset' } }));
+}
+
 async function testPanels(page, label, prefix) {
   for (const lang of ['zh-TW', 'en']) {
     const r = await page.evaluate((l) => edgestudy.ui.set({ lang: l }), lang);
@@ -172,6 +248,7 @@ async function testPage(browser, url, origin, label, prefix) {
   check((await page.evaluate(() => edgestudy.ui.get().lang)) === 'en', `${label}: en-US browser defaults to English`);
   check((await page.evaluate(() => edgestudy.ui.get().shader_ok)) === true, `${label}: WebGL2 heatmap shader renders the right colours`);
   await testApi(page, label);
+  if (prefix === 'single') await testModelLab(page, label, prefix);
   await testPanels(page, label, prefix);
   await testKeyboard(page, label);
   await testResize(page, label);
