@@ -1,7 +1,5 @@
 #include "data/fashion_mnist.h"
 
-#include <sys/stat.h>
-
 #include "data/inflate.h"
 
 #include <cstdlib>
@@ -35,11 +33,6 @@ std::optional<std::vector<unsigned char>> read_gz(const std::string& path, std::
 
 std::string fashion_mnist_dir() {
     if (const char* d = std::getenv("EDGESTUDY_FASHION_MNIST"); d && *d) return d;
-#ifdef __EMSCRIPTEN__
-    // The page embeds the web subsets there; the CLI under node reads Debian's files.
-    struct stat s {};
-    if (::stat("/data/fashion-mnist", &s) == 0 && S_ISDIR(s.st_mode)) return "/data/fashion-mnist";
-#endif
     return "/usr/share/datasets/fashion-mnist";
 }
 

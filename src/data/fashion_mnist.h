@@ -27,7 +27,8 @@ struct dataset {
 inline constexpr const char* fashion_mnist_classes_en[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                                               "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
-// $EDGESTUDY_FASHION_MNIST if set, else Debian's folder.
+// $EDGESTUDY_FASHION_MNIST if set (the page points it at its embedded subsets,
+// /data/fashion-mnist), else Debian's folder.
 std::string fashion_mnist_dir();
 
 // IDX parsing of already-decompressed bytes. `what` names the file in errors.

@@ -4,6 +4,8 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
+
 namespace es::models {
 
 namespace {
@@ -11,20 +13,11 @@ bool is_file(const std::string& p) {
     struct stat s {};
     return ::stat(p.c_str(), &s) == 0 && S_ISREG(s.st_mode);
 }
-#ifdef __EMSCRIPTEN__
-bool is_dir(const std::string& p) {
-    struct stat s {};
-    return ::stat(p.c_str(), &s) == 0 && S_ISDIR(s.st_mode);
-}
-#endif
 }  // namespace
 
 std::string shipped_models_dir() {
-#ifdef __EMSCRIPTEN__
-    // The page's virtual file system holds them at /models (--embed-file); the CLI under
-    // node sees the real file system and falls through to the source tree.
-    if (is_dir("/models")) return "/models";
-#endif
+    // The page sets $EDGESTUDY_MODELS to its embedded /models (src/platform/main_web.cpp).
+    if (const char* d = std::getenv("EDGESTUDY_MODELS"); d && *d) return d;
 #ifdef ES_MODELS_DIR
     return ES_MODELS_DIR;
 #else

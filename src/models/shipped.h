@@ -1,6 +1,7 @@
 // shipped: the tiny presets' trained weights that come with the project (web/models/*.esw,
-// produced by `./build.sh weights`). The page embeds them at /models; the native build and
-// the WebAssembly CLI under node read them from the source tree.
+// produced by `./build.sh weights`). The page embeds them at /models (and points
+// $EDGESTUDY_MODELS there); the native build and the WebAssembly CLI under node read them
+// from the source tree.
 //
 //   std::string err;
 //   auto path = es::models::resolve_model("tiny_mobilenet_v2", &err);  // NAME or a file path
@@ -13,7 +14,7 @@
 
 namespace es::models {
 
-// The folder that holds NAME.esw for every shipped preset.
+// The folder that holds NAME.esw for every shipped preset: $EDGESTUDY_MODELS, else the source tree's web/models.
 std::string shipped_models_dir();
 // Presets whose weights are present, in the registry's order.
 std::vector<std::string> shipped_models();

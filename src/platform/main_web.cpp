@@ -85,6 +85,10 @@ EMSCRIPTEN_KEEPALIVE const char* es_ui_set(const char* request) {
 }  // extern "C"
 
 int main() {
+    // The data the page embeds (--embed-file, see CMakeLists.txt): the Fashion-MNIST web
+    // subsets and the shipped models.
+    ::setenv("EDGESTUDY_FASHION_MNIST", "/data/fashion-mnist", 0);
+    ::setenv("EDGESTUDY_MODELS", "/models", 0);
     static es::platform::glfw_app app;
     char* locale = es_js_locale();
     const char* dir = es_js_data_dir();
