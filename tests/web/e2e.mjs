@@ -153,7 +153,7 @@ async function testModelLab(page, label, prefix) {
         `${label}: ${name}: page predictions equal the native build's (${nat.accuracy})`);
     }
   }
-  const full = await page.evaluate(() => edgestudy.run({ cmd: 'eval', model: 'tiny_mobilenet_v1', subset: 'full' }));
+  const full = await page.evaluate((n) => edgestudy.run({ cmd: 'eval', model: n, subset: 'full' }), lab0.shipped[0]);
   check(/only the web subset/.test(full.error || ''), `${label}: eval --subset full explains the page holds the web subset`);
 
   // The panel's evaluation, in slices: the page keeps drawing frames during it.

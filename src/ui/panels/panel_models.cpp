@@ -341,7 +341,8 @@ void draw_inside(app_state& st, models_panel& mp) {
                 mp.weights_layer = mp.weights_layer == i ? -1 : i;
         }
         const bool signed_maps = L.maps.vmin < 0.0f;
-        const float max_scale = L.shape.h == 1 ? 12.0f : 4.0f;
+        // About 48 pixels per map: early 28x28 maps are not blown up, late 4x4 ones are.
+        const float max_scale = L.shape.h == 1 ? 12.0f : std::clamp(48.0f / static_cast<float>(L.shape.h), 1.0f, 8.0f);
         show_matrix(mp, "layer" + std::to_string(i), L.maps, signed_maps, std::min(avail, 900.0f), max_scale, mp.serial);
         if (mp.weights_layer == i) {
             const auto w = lab.layer_weights(i);
