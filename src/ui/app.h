@@ -77,6 +77,7 @@ struct app_state {
     std::optional<std::string> shader_check;  // "" when the shader path works, else the problem
 
     std::shared_ptr<models_panel> models;     // Model lab: the shipped model, its jobs, heatmaps
+    std::shared_ptr<struct calculators_panel> calculators;  // Calculators: inputs, last results (panel_calculators.cpp)
 };
 
 // Loads settings from hooks.data_dir, picks the language (stored, else the locale).

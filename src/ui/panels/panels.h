@@ -21,6 +21,7 @@ std::span<const panel_def> panel_table();
 // Title, summary, planned contents and the study-sheet sections of a panel.
 void panel_intro(app_state& st, const panel_def& self);
 void panel_settings(app_state& st, const panel_def& self);
+void panel_calculators(app_state& st, const panel_def& self);
 void panel_models(app_state& st, const panel_def& self);
 
 // Shared drawing helpers.
