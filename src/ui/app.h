@@ -25,6 +25,7 @@ namespace es::ui {
 
 struct heatmap;
 struct models_panel;  // the Model lab's UI state (panels/panel_models.cpp)
+struct roofline_panel;  // the Roofline panel's state (panels/panel_roofline.cpp)
 
 enum class panel_id : int {
     panel_calculators,
@@ -78,6 +79,7 @@ struct app_state {
 
     std::shared_ptr<models_panel> models;     // Model lab: the shipped model, its jobs, heatmaps
     std::shared_ptr<struct calculators_panel> calculators;  // Calculators: inputs, last results (panel_calculators.cpp)
+    std::shared_ptr<roofline_panel> roofline; // Roofline: device, measured peak and layers
 };
 
 // Loads settings from hooks.data_dir, picks the language (stored, else the locale).

@@ -14,7 +14,7 @@ const panel_def table[] = {
     {panel_id::panel_models, "models", "panel.models.title", panel_models},
     {panel_id::panel_quantization, "quantization", "panel.quantization.title", panel_intro},
     {panel_id::panel_pruning, "pruning", "panel.pruning.title", panel_intro},
-    {panel_id::panel_roofline, "roofline", "panel.roofline.title", panel_intro},
+    {panel_id::panel_roofline, "roofline", "panel.roofline.title", panel_roofline},
     {panel_id::panel_results, "results", "panel.results.title", panel_intro},
     {panel_id::panel_quiz, "quiz", "panel.quiz.title", panel_intro},
     {panel_id::panel_settings, "settings", "panel.settings.title", panel_settings},

@@ -23,6 +23,7 @@ void panel_intro(app_state& st, const panel_def& self);
 void panel_settings(app_state& st, const panel_def& self);
 void panel_calculators(app_state& st, const panel_def& self);
 void panel_models(app_state& st, const panel_def& self);
+void panel_roofline(app_state& st, const panel_def& self);
 
 // Shared drawing helpers.
 void text_wrapped(const char* s);
