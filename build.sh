@@ -198,6 +198,22 @@ cmd_weights() {
         xargs -P 2 -I{} sh -c "./build/native/edgestudy-cli train --arch {} --epochs $epochs --batch 64 --lr 0.1 \
             --seed 1 --limit $limit --out web/models/{}.esw --json > web/models/{}.train.json 2> web/models/{}.train.log \
             && echo '{}: done' || { echo '{}: failed (see web/models/{}.train.log)'; exit 1; }"
+    # Keep one progress line per epoch (the last) in each log.
+    for l in web/models/*.train.log; do
+        /usr/bin/python3 - "$l" <<'PY'
+import re, sys
+path = sys.argv[1]
+lines = [seg.split("\r")[-1] for seg in open(path).read().split("\n") if seg.strip()]
+last, order = {}, []
+for line in lines:
+    m = re.match(r"epoch (\d+)/", line)
+    key = m.group(1) if m else line
+    if key not in last:
+        order.append(key)
+    last[key] = line
+open(path, "w").write("\n".join(last[k] for k in order) + "\n")
+PY
+    done
     for p in web/models/*.train.json; do
         printf '%s: test accuracy %s\n' "$(basename "$p" .train.json)" \
             "$(node -e 'const d=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log(d.test_accuracy ?? d.error)' "$p")"
