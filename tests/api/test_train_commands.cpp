@@ -1,8 +1,11 @@
 // train and eval through the dispatcher, on a few hundred real Fashion-MNIST images.
 #include "api/dispatcher.h"
+#include "models/shipped.h"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <fstream>
 #include <stdlib.h>
 #include <string>
 
@@ -46,4 +49,33 @@ TEST_CASE("train and eval reject bad input") {
         {{"cmd", "train"}, {"arch", "tiny_mobilenet_v3"}, {"epochs", 0}, {"out", "/tmp/x.esw"}})));
     CHECK(es::api::is_error(es::api::run({{"cmd", "eval"}, {"model", "/nonexistent.esw"}})));
     CHECK(es::api::is_error(es::api::run({{"cmd", "eval"}, {"model", "/tmp/x.esw"}, {"subset", "half"}})));
+}
+
+TEST_CASE("the shipped models: all five presets, each at least 91% on all 10,000 test images, as recorded") {
+    const auto shipped = es::models::shipped_models();
+    CHECK(shipped.size() == 5);
+    double best = 0.0;
+    for (const auto& name : shipped) {
+        CAPTURE(name);
+        json e = es::api::run({{"cmd", "eval"}, {"model", name}, {"subset", "full"}});
+        REQUIRE_MESSAGE(!es::api::is_error(e), e.dump());
+        CHECK(e["n"] == 10000);
+        CHECK(e["accuracy"].get<double>() >= 0.91);
+        best = std::max(best, e["accuracy"].get<double>());
+        // The training report beside the weights recorded the same accuracy.
+        std::ifstream f(es::models::shipped_models_dir() + "/" + name + ".train.json");
+        REQUIRE(f.good());
+        const json report = json::parse(f);
+        CHECK(report["test_accuracy"].get<double>() == e["accuracy"].get<double>());
+        CHECK(report["arch"] == name);
+        // bench --model NAME times the same network.
+        json b = es::api::run({{"cmd", "bench"}, {"model", name}, {"runs", 2}, {"warmup", 1}, {"warmup-ms", 0}});
+        REQUIRE_MESSAGE(!es::api::is_error(b), b.dump());
+        CHECK(b["latency_ms_median"].get<double>() > 0.0);
+    }
+    CHECK(best >= 0.93);
+    // A preset name with no weights file, or a bad variant, is refused with a reason.
+    json v = es::api::run({{"cmd", "eval"}, {"model", shipped.empty() ? "tiny_mobilenet_v1" : shipped[0]},
+                           {"variant", "int3"}});
+    CHECK(es::api::is_error(v));
 }
