@@ -19,6 +19,7 @@
 #include "api/dispatcher.h"
 
 #include "calc/conv.h"
+#include "calc/kd.h"
 #include "calc/roofline.h"
 #include "i18n/i18n.h"
 
@@ -173,6 +174,33 @@ std::vector<arg_spec> roofline_args() {
     };
 }
 
+json cmd_kd(const json& args) {
+    auto logits = calc::parse_number_list(args.at("logits").get<std::string>());
+    if (!logits) return make_error("--logits must be numbers separated by commas, e.g. 2,1,0");
+    calc::kd_input in;
+    in.logits = std::move(*logits);
+    in.temperature = args.at("temperature").get<double>();
+    calc::calc_error error;
+    auto r = calc::kd(in, lang_arg(args), &error);
+    if (!r) return failure(error);
+    return {{"probs", r->probs},
+            {"entropy", r->entropy},
+            {"entropy_bits", r->entropy_bits},
+            {"temperature", in.temperature},
+            {"probs_t1", r->probs_t1},
+            {"entropy_t1", r->entropy_t1},
+            {"steps", steps_json(r->steps)}};
+}
+
+std::vector<arg_spec> kd_args() {
+    using t = arg_type;
+    return {
+        {"logits", t::arg_type_string, "the teacher's logits, separated by commas (e.g. 2,1,0)", true},
+        {"temperature", t::arg_type_number, "temperature T (> 0; T = 1 is the ordinary softmax)", true, 0, inf},
+        lang_spec(),
+    };
+}
+
 }  // namespace
 
 void register_calc_commands(std::vector<command_spec>& out) {
@@ -186,6 +214,11 @@ void register_calc_commands(std::vector<command_spec>& out) {
                    "of a layer, with a worked solution.",
                    roofline_args(),
                    cmd_roofline});
+    out.push_back({"calc kd",
+                   "Knowledge distillation's softened softmax q_i = exp(z_i/T) / sum_j exp(z_j/T): the "
+                   "probabilities, their entropy and the T = 1 softmax for comparison, with a worked solution.",
+                   kd_args(),
+                   cmd_kd});
 }
 
 }  // namespace es::api

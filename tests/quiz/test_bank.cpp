@@ -114,9 +114,10 @@ TEST_CASE("quiz bank: well-formed items in both languages, at least 3 per bullet
             }
         }
     }
-    for (const auto& [key, n] : per_bullet) {
+    for (const auto& kv : per_bullet) {
+        const std::string& key = kv.first;  // clang 14 cannot CAPTURE a structured binding
         CAPTURE(key);
-        CHECK(n >= 3);
+        CHECK(kv.second >= 3);
     }
     CHECK(total >= 150);
     for (const char* t : {"tf", "single", "multi", "numeric"}) CHECK(per_type[t] >= 10);
