@@ -15,7 +15,7 @@ bool plot_begin(plot& p, const char* id, ImVec2 size, const plot_axis& x, const 
     p.hovered = ImGui::IsItemHovered();
     p.dl = ImGui::GetWindowDrawList();
     const float fs = ImGui::GetFontSize();
-    const float left = fs * 3.6f, bottom = fs * 2.6f, top = fs * 0.6f, right = fs * 1.0f;
+    const float left = fs * 3.6f, bottom = fs * 2.6f, top = y.label.empty() ? fs * 0.6f : fs * 1.5f, right = fs * 1.0f;
     p.frame_min = ImVec2(origin.x + left, origin.y + top);
     p.frame_max = ImVec2(origin.x + size.x - right, origin.y + size.y - bottom);
     p.x = {x.lo, x.hi, p.frame_min.x, p.frame_max.x, x.log};

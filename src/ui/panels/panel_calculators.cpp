@@ -755,6 +755,12 @@ void panel_calculators(app_state& st, const panel_def&) {
         ImGui::PopID();
     }
     ImGui::Spacing();
+    if (ImGui::CollapsingHeader(tr(st, "calc.ui.kd.heading"), ImGuiTreeNodeFlags_DefaultOpen)) {
+        ImGui::PushID("kd");
+        draw_kd_calculator(st);
+        ImGui::PopID();
+    }
+    ImGui::Spacing();
     heading(st, tr(st, "panel.common.sheet_heading"));
     bullet_lines(tr(st, "panel.calculators.sheet"));
 }

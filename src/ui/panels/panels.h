@@ -24,6 +24,8 @@ void panel_settings(app_state& st, const panel_def& self);
 void panel_calculators(app_state& st, const panel_def& self);
 void panel_models(app_state& st, const panel_def& self);
 void panel_roofline(app_state& st, const panel_def& self);
+// The distillation (temperature softmax) section of the Calculators panel (panel_calc_kd.cpp).
+void draw_kd_calculator(app_state& st);
 
 // Shared drawing helpers.
 void text_wrapped(const char* s);
