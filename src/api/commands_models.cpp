@@ -3,6 +3,9 @@
 //   edgestudy-cli analyze --arch mobilenet_v2 --convention paper --json
 //   {"arch": "mobilenet_v2", "convention": "paper",
 //    "total": {"macs", "params", "activations", "weight_bytes"},
+//    "memory": {"weight_values", "bias_values", "weights_bytes": {"fp32", "fp16", "int8"},
+//               "sparse24": {"eligible_weights", "fp16_bytes", "int8_bytes"},
+//               "peak_activation_bytes": {"fp32", "fp16", "int8"}}   (models/memory.h)
 //    "layers": [{"name", "type", "in_shape", "out_shape", "macs", "params", "bytes", "intensity"}]}
 //
 // The tiny presets (tiny_*) default to res 28, in-ch 1, classes 10; the others to 224, 3, 1000.
@@ -10,6 +13,7 @@
 #include "api/model_args.h"
 
 #include "models/analysis.h"
+#include "models/memory.h"
 #include "models/models.h"
 
 #include <limits>
@@ -41,7 +45,21 @@ json cmd_analyze(const json& args) {
                           {"bytes", l.bytes},
                           {"intensity", l.intensity}});
     }
+    const models::memory_footprint mem = models::memory_of(*m);
+    if (!mem.error.empty()) return make_error(mem.error);
+    json memory = {{"weight_values", mem.weight_values},
+                   {"bias_values", mem.bias_values},
+                   {"weights_bytes", {{"fp32", mem.weights_fp32}, {"fp16", mem.weights_fp16}, {"int8", mem.weights_int8}}},
+                   {"sparse24",
+                    {{"eligible_weights", mem.sparse24_eligible},
+                     {"fp16_bytes", mem.sparse24_fp16},
+                     {"int8_bytes", mem.sparse24_int8}}},
+                   {"peak_activation_bytes",
+                    {{"fp32", mem.peak_activations_fp32},
+                     {"fp16", mem.peak_activations_fp16},
+                     {"int8", mem.peak_activations_int8}}}};
     return {{"arch", arch},
+            {"memory", std::move(memory)},
             {"convention", models::convention_name(*conv)},
             {"options",
              {{"res", o.res},

@@ -78,6 +78,7 @@ struct app_state {
     std::optional<std::string> shader_check;  // "" when the shader path works, else the problem
 
     std::shared_ptr<models_panel> models;     // Model lab: the shipped model, its jobs, heatmaps
+    std::shared_ptr<struct network_panel> network;  // Calculators, network section (panel_calc_network.cpp)
     std::shared_ptr<struct kd_panel> kd;  // Calculators, distillation section (panel_calc_kd.cpp)
     std::shared_ptr<struct calculators_panel> calculators;  // Calculators: inputs, last results (panel_calculators.cpp)
     std::shared_ptr<roofline_panel> roofline; // Roofline: device, measured peak and layers

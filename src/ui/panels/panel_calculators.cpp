@@ -755,6 +755,12 @@ void panel_calculators(app_state& st, const panel_def&) {
         ImGui::PopID();
     }
     ImGui::Spacing();
+    if (ImGui::CollapsingHeader(tr(st, "calc.ui.net.heading"), ImGuiTreeNodeFlags_DefaultOpen)) {
+        ImGui::PushID("net");
+        draw_network_calculator(st);
+        ImGui::PopID();
+    }
+    ImGui::Spacing();
     if (ImGui::CollapsingHeader(tr(st, "calc.ui.kd.heading"), ImGuiTreeNodeFlags_DefaultOpen)) {
         ImGui::PushID("kd");
         draw_kd_calculator(st);
