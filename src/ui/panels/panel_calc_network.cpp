@@ -20,6 +20,7 @@ struct network_panel {
     int groups = 3;
     nlohmann::json request, answer;  // last request and its good answer
     std::string error;
+    std::vector<std::string> names = models::arch_names();
 };
 
 namespace {
@@ -38,7 +39,7 @@ std::string count(double v) { return calc::format_count(static_cast<std::int64_t
 void draw_network_calculator(app_state& st) {
     if (!st.network) st.network = std::make_shared<network_panel>();
     network_panel& np = *st.network;
-    static const std::vector<std::string> names = models::arch_names();
+    const std::vector<std::string>& names = np.names;
     text_wrapped(tr(st, "calc.ui.net.intro"));
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
     if (ImGui::BeginCombo(tr(st, "calc.ui.net.arch"), names[static_cast<std::size_t>(np.arch)].c_str())) {
