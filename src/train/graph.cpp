@@ -773,6 +773,25 @@ void train_graph::backward(const float* d_output) {
     for (std::size_t i = steps_.size(); i-- > 0;) backward_step(steps_[i]);
 }
 
+namespace {
+// One sample through a fully connected layer backwards (the SE block's two FCs): y = W x + b
+// with W [out][in]. Accumulates dW += dy x^T and db += dy, and writes dx = W^T dy.
+void fc_backward_one(const float* dy, int out, const float* x, int in, const float* w, float* dw, float* db,
+                     float* dx) {
+    std::fill(dx, dx + in, 0.0f);
+    for (int k = 0; k < out; ++k) {
+        const float g = dy[k];
+        float* __restrict dwr = dw + static_cast<std::size_t>(k) * in;
+        const float* __restrict wr = w + static_cast<std::size_t>(k) * in;
+        for (int j = 0; j < in; ++j) {
+            dwr[j] += g * x[j];
+            dx[j] += g * wr[j];
+        }
+        db[k] += g;
+    }
+}
+}  // namespace
+
 void train_graph::backward_step(const step& s) {
     const engine::node& n = m_.nodes[static_cast<std::size_t>(s.node)];
     const float* W = m_.weights.data();
@@ -1072,32 +1091,12 @@ void train_graph::backward_step(const step& s) {
             const float* dg = dgate + static_cast<std::size_t>(b) * c;
             const float* hb = hid + static_cast<std::size_t>(b) * sq;
             float* __restrict dhb = dh + static_cast<std::size_t>(b) * sq;
-            std::fill(dhb, dhb + sq, 0.0f);
-            for (int k = 0; k < c; ++k) {
-                const float g = dg[k];
-                float* __restrict dwr = dw2 + static_cast<std::size_t>(k) * sq;
-                const float* __restrict wr = w2 + static_cast<std::size_t>(k) * sq;
-                for (int j = 0; j < sq; ++j) {
-                    dwr[j] += g * hb[j];
-                    dhb[j] += g * wr[j];
-                }
-                db2[k] += g;
-            }
+            fc_backward_one(dg, c, hb, sq, w2, dw2, db2, dhb);
             for (int j = 0; j < sq; ++j)
                 dhb[j] *= act_deriv(n.se_inner, hpre[static_cast<std::size_t>(b) * sq + j], hb[j]);
             const float* pb = pooled + static_cast<std::size_t>(b) * c;
             float* __restrict dpb = dpool + static_cast<std::size_t>(b) * c;
-            std::fill(dpb, dpb + c, 0.0f);
-            for (int j = 0; j < sq; ++j) {
-                const float g = dhb[j];
-                float* __restrict dwr = dw1 + static_cast<std::size_t>(j) * c;
-                const float* __restrict wr = w1 + static_cast<std::size_t>(j) * c;
-                for (int k = 0; k < c; ++k) {
-                    dwr[k] += g * pb[k];
-                    dpb[k] += g * wr[k];
-                }
-                db1[j] += g;
-            }
+            fc_backward_one(dhb, sq, pb, c, w1, dw1, db1, dpb);
             const float inv = 1.0f / static_cast<float>(hw);
             for (int k = 0; k < c; ++k) dpb[k] *= inv;
         }
