@@ -482,6 +482,12 @@ model optimize(const model& src) {
     return m;
 }
 
+bool is_depthwise(const model& m, const node& n) {
+    if (n.type != op::op_conv2d || n.in.empty()) return false;
+    const int cin = m.tensors[static_cast<std::size_t>(n.in[0])].c;
+    return n.groups > 1 && n.groups == cin && n.cout == cin;
+}
+
 std::size_t param_count(const model& m) {
     std::size_t total = 0;
     for (const auto& n : m.nodes) {

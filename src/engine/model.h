@@ -108,6 +108,10 @@ std::string validate(const model& m);
 // batchnorm fused into it. The result computes the same function.
 model optimize(const model& m);
 
+// A depthwise convolution: groups == input channels == output channels (> 1), one K x K
+// filter per channel.
+bool is_depthwise(const model& m, const node& n);
+
 // Trainable parameters: conv/fc weights and biases, batch-norm gamma and beta (the
 // running mean and variance are buffers, not parameters), SE weights and biases.
 std::size_t param_count(const model& m);

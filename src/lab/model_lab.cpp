@@ -18,8 +18,7 @@ double now_ms() {
 }
 
 const char* conv_kind(const engine::node& n, const engine::model& m) {
-    const int cin = m.tensors[static_cast<std::size_t>(n.in[0])].c;
-    if (n.groups > 1 && n.groups == cin && n.cout == cin) return "depthwise";
+    if (engine::is_depthwise(m, n)) return "depthwise";
     if (n.win.kh == 1 && n.win.kw == 1) return "pointwise";
     return "conv2d";
 }
@@ -272,7 +271,7 @@ tiled model_lab::layer_weights(int layer) const {
     const float* w = m.weights.data() + n.w_off;
     const int cout = n.cout;
     const int per = static_cast<int>(n.w_count / static_cast<std::size_t>(cout));
-    if (n.type == engine::op::op_conv2d && std::string(conv_kind(n, m)) == "depthwise") {
+    if (engine::is_depthwise(m, n)) {
         // [cout][kh][kw][1] -> one kh x kw kernel per channel, tiled.
         std::vector<float> hwc(n.w_count);
         for (int c = 0; c < cout; ++c)

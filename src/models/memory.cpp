@@ -21,10 +21,8 @@ memory_footprint memory_of(const engine::model& builder_graph) {
         if (w == 0) continue;
         bool eligible = false;
         if ((n.type == engine::op::op_conv2d || n.type == engine::op::op_fc) && n.cout > 0) {
-            const int cin = m.tensors[static_cast<std::size_t>(n.in[0])].c;
-            const bool depthwise = n.type == engine::op::op_conv2d && n.groups > 1 && n.groups == cin && n.cout == cin;
             const auto reduction = n.w_count / static_cast<std::size_t>(n.cout);
-            eligible = !depthwise && reduction % 4 == 0;
+            eligible = !engine::is_depthwise(m, n) && reduction % 4 == 0;
         }
         (eligible ? sparse_w : dense_w) += w;
     }
