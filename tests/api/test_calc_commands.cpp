@@ -2,6 +2,7 @@
 // through the CLI front door in-process.
 #include "api/dispatcher.h"
 #include "platform/cli_main.h"
+#include "support/cli_runner.h"
 
 #include <doctest/doctest.h>
 
@@ -26,17 +27,7 @@ json roofline_request(json extra = json::object()) {
     return r;
 }
 
-struct cli_result {
-    int rc;
-    std::string out, err;
-};
-
-cli_result run_cli(std::vector<const char*> args) {
-    args.insert(args.begin(), "edgestudy-cli");
-    std::ostringstream out, err;
-    int rc = es::cli::cli_main(static_cast<int>(args.size()), args.data(), out, err);
-    return {rc, out.str(), err.str()};
-}
+using es::testing::run_cli;
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 #include "api/progress.h"
 #include "platform/cli_main.h"
+#include "support/cli_runner.h"
 
 #include <nlohmann/json.hpp>
 #include <doctest/doctest.h>
@@ -7,21 +8,7 @@
 #include <sstream>
 #include <vector>
 
-namespace {
-
-struct cli_result {
-    int rc;
-    std::string out, err;
-};
-
-cli_result run_cli(std::vector<const char*> args) {
-    args.insert(args.begin(), "edgestudy-cli");
-    std::ostringstream out, err;
-    int rc = es::cli::cli_main(static_cast<int>(args.size()), args.data(), out, err);
-    return {rc, out.str(), err.str()};
-}
-
-}  // namespace
+using es::testing::run_cli;
 
 TEST_CASE("cli: version --json prints one JSON line with the dispatcher's fields") {
     auto r = run_cli({"version", "--json"});
