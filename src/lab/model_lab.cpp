@@ -94,14 +94,19 @@ std::string model_lab::select(const std::string& name) {
     return "";
 }
 
+void model_lab::set_weights(const engine::model& m, bool fine_tuned) {
+    model_ = m;
+    fine_tuned_ = fine_tuned;
+    // The feature maps shown were computed with the old weights.
+    layers_.clear();
+    inspected_model_.reset();
+}
+
 std::string model_lab::reset_weights() {
     if (!shipped_) return "no model selected";
     cancel();
-    model_ = *shipped_;
-    fine_tuned_ = false;
+    set_weights(*shipped_, false);
     eval_.reset();
-    layers_.clear();
-    inspected_model_.reset();
     return "";
 }
 
@@ -158,12 +163,7 @@ std::string model_lab::start_finetune(const finetune_options& o) {
 void model_lab::cancel() {
     if (job_ == job::finetune && trainer_) {
         // Keep what was learnt so far: the steps taken are real.
-        if (ft_done_ > 0) {
-            model_ = trainer_->model();
-            fine_tuned_ = true;
-            layers_.clear();
-            inspected_model_.reset();
-        }
+        if (ft_done_ > 0) set_weights(trainer_->model(), true);
         message_ = "cancelled";
     } else if (job_ == job::eval) {
         message_ = "cancelled";
@@ -196,12 +196,9 @@ bool model_lab::tick(double budget_ms) {
         ++ft_done_;
     } while (!trainer_->done() && now_ms() - t0 < budget_ms);
     if (trainer_->done()) {
-        model_ = trainer_->model();
-        fine_tuned_ = true;
+        set_weights(trainer_->model(), true);
         trainer_.reset();
         job_ = job::none;
-        layers_.clear();
-        inspected_model_.reset();
         // Then evaluate the fine-tuned weights on the test subset.
         if (auto e = start_eval(); !e.empty()) message_ = e;
     }

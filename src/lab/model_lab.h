@@ -113,6 +113,7 @@ public:
 
 private:
     enum class job { none, eval, finetune };
+    void set_weights(const engine::model& m, bool fine_tuned);
     std::optional<data::dataset> test_, train_;
     std::string name_, path_;
     std::optional<engine::model> model_, shipped_, inspected_model_;
