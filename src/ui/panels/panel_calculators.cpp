@@ -12,6 +12,7 @@
 #include "calc/conv.h"
 #include "calc/roofline.h"
 #include "ui/panels/panels.h"
+#include "ui/plot.h"
 
 #include <imgui.h>
 
@@ -461,11 +462,6 @@ void draw_conv(app_state& st, calculators_panel& cp) {
 // Roofline
 // ---------------------------------------------------------------------------------------------
 
-std::string decade_label(int e) {
-    if (e >= -3 && e <= 4) return calc::format_real(std::pow(10.0, e));
-    return "1e" + std::to_string(e);
-}
-
 void dashed_line(ImDrawList* dl, ImVec2 a, ImVec2 b, ImU32 col, float dash, float thickness) {
     const float dx = b.x - a.x, dy = b.y - a.y;
     const float len = std::sqrt(dx * dx + dy * dy);
@@ -501,65 +497,27 @@ void roofline_plot(const app_state& st, const calc::roofline_result& r, const ca
 
     const float fs = ImGui::GetFontSize();
     const float line = ImGui::GetTextLineHeight();
-    float tick_w = 0;
-    for (int e = y0e; e <= y1e; ++e) tick_w = std::max(tick_w, ImGui::CalcTextSize(decade_label(e).c_str()).x);
     const float height = std::clamp(width * 0.62f, fs * 12.0f, fs * 22.0f);
-    const ImVec2 origin = ImGui::GetCursorScreenPos();
-    ImGui::Dummy(ImVec2(width, height));
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-
-    // Plot area inside the reserved box: y label on top, tick labels left and below, x label below.
-    const ImVec2 p0(origin.x + tick_w + fs * 0.6f, origin.y + line * 1.4f);
-    const ImVec2 p1(origin.x + width - fs * 0.6f, origin.y + height - line * 2.4f);
-    if (p1.x - p0.x < fs * 4 || p1.y - p0.y < fs * 4) return;
-    auto px = [&](double x) {
-        return p0.x + static_cast<float>((std::log10(x) - x0e) / (x1e - x0e)) * (p1.x - p0.x);
-    };
-    auto py = [&](double y) {
-        return p1.y - static_cast<float>((std::log10(y) - y0e) / (y1e - y0e)) * (p1.y - p0.y);
-    };
-
-    const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
-    const ImU32 faint = ImGui::GetColorU32(ImGuiCol_TextDisabled);
-    ImVec4 grid_c = ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled);
-    grid_c.w *= 0.25f;
-    const ImU32 grid = ImGui::GetColorU32(grid_c);
-    dl->AddRectFilled(p0, p1, ImGui::GetColorU32(ImGuiCol_FrameBg));
-
-    // Grid and decade labels (at most about 8 labels per axis).
-    const int xstep = std::max(1, (x1e - x0e + 7) / 8), ystep = std::max(1, (y1e - y0e + 7) / 8);
-    for (int e = x0e; e <= x1e; ++e) {
-        const float x = px(std::pow(10.0, e));
-        dl->AddLine(ImVec2(x, p0.y), ImVec2(x, p1.y), grid);
-        if ((e - x0e) % xstep) continue;
-        const std::string s = decade_label(e);
-        const float w = ImGui::CalcTextSize(s.c_str()).x;
-        dl->AddText(ImVec2(std::clamp(x - w / 2, origin.x, origin.x + width - w), p1.y + 2), faint, s.c_str());
-    }
-    for (int e = y0e; e <= y1e; ++e) {
-        const float y = py(std::pow(10.0, e));
-        dl->AddLine(ImVec2(p0.x, y), ImVec2(p1.x, y), grid);
-        if ((e - y0e) % ystep) continue;
-        const std::string s = decade_label(e);
-        const float w = ImGui::CalcTextSize(s.c_str()).x;
-        dl->AddText(ImVec2(p0.x - w - fs * 0.3f, std::clamp(y - line / 2, p0.y - line / 2, p1.y - line)), faint, s.c_str());
-    }
-    dl->AddRect(p0, p1, faint);
-
-    // Axis labels.
     const char* xlabel = tr(st, flops ? "calc.ui.roof.axis_x_flops" : "calc.ui.roof.axis_x_macs");
     const char* ylabel = tr(st, flops ? "calc.ui.roof.axis_y_flops" : "calc.ui.roof.axis_y_macs");
-    const float xw = ImGui::CalcTextSize(xlabel).x;
-    dl->AddText(ImVec2(std::max(origin.x, (p0.x + p1.x - xw) / 2), p1.y + line * 1.2f), text, xlabel);
-    dl->AddText(ImVec2(origin.x, origin.y), text, ylabel);
+    // Axes, grid, tick labels and the clip to the plot area come from the plot module.
+    plot pl;
+    if (!plot_begin(pl, "##calc_roofline", ImVec2(width, height), {std::pow(10.0, x0e), std::pow(10.0, x1e), true, xlabel},
+                    {std::pow(10.0, y0e), std::pow(10.0, y1e), true, ylabel}))
+        return;
+    ImDrawList* dl = pl.dl;
+    const ImVec2 p0 = pl.frame_min, p1 = pl.frame_max;
+    auto px = [&](double x) { return static_cast<float>(pl.x.to_px(x)); };
+    auto py = [&](double y) { return static_cast<float>(pl.y.to_px(y)); };
+    const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+    const ImU32 faint = ImGui::GetColorU32(ImGuiCol_TextDisabled);
 
-    // The roof, clipped to the plot area.
+    // The roof.
     const double xmin = std::pow(10.0, x0e), xmax = std::pow(10.0, x1e);
     const ImU32 roof = ImGui::GetColorU32(result_color());
-    dl->PushClipRect(p0, p1, true);
-    const ImVec2 a(px(xmin), py(bw * xmin)), b(px(ridge), py(peak)), c(px(xmax), py(peak));
-    dl->AddLine(a, b, roof, 2.5f);
-    dl->AddLine(b, c, roof, 2.5f);
+    const double rx[] = {xmin, ridge, xmax}, ry[] = {bw * xmin, peak, peak};
+    plot_line(pl, rx, ry, 3, roof, nullptr, 2.5f);
+    const ImVec2 a(px(xmin), py(bw * xmin)), b(px(ridge), py(peak));
     dashed_line(dl, ImVec2(b.x, p1.y), b, faint, fs * 0.3f, 1.2f);
     dl->AddCircleFilled(b, fs * 0.22f, roof);
 
@@ -594,7 +552,7 @@ void roofline_plot(const app_state& st, const calc::roofline_result& r, const ca
         const float nx = p.x + fs * 0.6f + nw <= p1.x ? p.x + fs * 0.6f : p.x - fs * 0.6f - nw;
         dl->AddText(ImVec2(nx, p.y + fs * 0.3f), dot, name);
     }
-    dl->PopClipRect();
+    plot_end(pl);
 }
 
 void roofline_inputs(app_state& st, calculators_panel& cp) {
