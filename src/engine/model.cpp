@@ -1,5 +1,7 @@
 #include "engine/model.h"
 
+#include "engine/rng.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -7,22 +9,6 @@
 namespace es::engine {
 
 namespace {
-
-// Deterministic across compilers and targets (std::normal_distribution is not).
-struct rng {
-    std::uint64_t state;
-    std::uint64_t next() {
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    double uniform() { return (static_cast<double>(next() >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
-    double normal() {
-        const double u1 = uniform(), u2 = uniform();
-        return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-    }
-};
 
 int same_pad(int k) { return (k - 1) / 2; }
 

@@ -54,6 +54,10 @@ arch_options tiny_defaults();
 std::optional<engine::model> build_arch(const std::string& name, const arch_options& options,
                                         std::string* error);
 
+// The builder names the BN it adds after a conv "bn_<n>"; build_arch() calls it "<conv>.bn"
+// with this (also for graphs built from single blocks, e.g. the architecture explorer).
+void tidy_names(engine::model& m);
+
 // torchvision's _make_divisible: the nearest multiple of `divisor` to v, at least
 // `min_value` (divisor when 0), bumped up one step when rounding down lost more than 10%.
 int make_divisible(double v, int divisor, int min_value = 0);

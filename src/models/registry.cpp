@@ -44,7 +44,8 @@ std::string number_text(double v) {
     return buf;
 }
 
-// The builder names the BN it adds after a conv "bn_<n>"; call it "<conv>.bn" instead.
+} // namespace
+
 void tidy_names(engine::model& m) {
     std::vector<int> producer(m.tensors.size(), -1);
     for (std::size_t i = 0; i < m.nodes.size(); ++i)
@@ -58,6 +59,8 @@ void tidy_names(engine::model& m) {
             n.name = m.nodes[static_cast<std::size_t>(p)].name + ".bn";
     }
 }
+
+namespace {
 
 // How many times the network downsamples before its global pool (the product of the strides
 // along any path; every path of these networks agrees), and the first layer that would have
