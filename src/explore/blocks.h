@@ -46,6 +46,7 @@ struct block_params {
     bool hswish = false;     // mobilenet_v3: hard-swish instead of ReLU
     int groups = 3;          // shufflenet_v1: 1, 2, 3, 4 or 8
     bool group_first_pw = true;  // shufflenet_v1: first 1x1 grouped (not in stage 2's first unit)
+    bool operator==(const block_params&) const = default;
 };
 
 inline constexpr int max_extent = 1024;    // input height / width

@@ -70,7 +70,8 @@ std::optional<g4_row> g4_network(const std::string& arch, std::string* error) {
     models::arch_options o;
     auto m = models::build_arch(arch, models::is_tiny(arch) ? models::tiny_defaults() : o, error);
     if (!m) return std::nullopt;
-    const auto a = models::analyze(*m, models::convention::convention_paper);
+    // ptflops counts element-wise layers (one per element, BN two); the paper count gives them 0.
+    const auto a = models::analyze(*m, models::convention::convention_ptflops);
     g4_row r;
     r.arch = arch;
     std::uint64_t elt_bytes = 0, elt_macs = 0;

@@ -45,13 +45,14 @@ struct g2_row {
 std::optional<std::vector<g2_row>> g2_table(int h, int w, int c, std::string* error);
 
 // G4 on a full network of the sheet: how much of its memory traffic the element-wise layers
-// move (the analysis' FP32 bytes, layers run one by one) against their share of the multiply-adds.
+// move (the analysis' FP32 bytes, layers run one by one) against their share of the operations
+// as ptflops counts them (the papers' multiply-add count gives them none at all).
 struct g4_row {
     std::string arch;
     int layers = 0, eltwise_layers = 0;
     double eltwise_byte_share = 0.0;  // of all layers' bytes
-    double eltwise_mac_share = 0.0;   // paper convention: 0
-    std::uint64_t macs = 0, bytes = 0;
+    double eltwise_mac_share = 0.0;   // of all operations, ptflops convention
+    std::uint64_t macs = 0, bytes = 0;  // ptflops operations, FP32 bytes
 };
 std::optional<g4_row> g4_network(const std::string& arch, std::string* error);
 

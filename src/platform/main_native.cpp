@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <tuple>
 
 namespace {
 
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
     cli.add_option("--size", size, "Window size WxH");
     std::string lab;
     cli.add_option("--lab", lab, "A Model lab request as JSON, e.g. '{\"action\":\"inspect\",\"image\":3}'");
+    std::string arch;
+    cli.add_option("--arch", arch, "An Architectures panel request as JSON, e.g. '{\"preset\":\"snv1_stage2\",\"shuffle_step\":3}'");
     bool wait_lab = false;
     cli.add_flag("--wait-lab", wait_lab, "With --frames: keep drawing until the Model lab's job is done");
     try {
@@ -69,14 +72,15 @@ int main(int argc, char** argv) {
     if (!panel.empty()) req["panel"] = panel;
     if (!lang.empty()) req["lang"] = lang;
     if (!theme.empty()) req["theme"] = theme;
-    if (!lab.empty()) {
-        auto parsed = nlohmann::json::parse(lab, nullptr, false);
+    for (auto [flag, key, text] : {std::tuple{"--lab", "lab", &lab}, std::tuple{"--arch", "arch", &arch}}) {
+        if (text->empty()) continue;
+        auto parsed = nlohmann::json::parse(*text, nullptr, false);
         if (parsed.is_discarded()) {
-            std::fprintf(stderr, "edgestudy: error: --lab is not valid JSON\n");
+            std::fprintf(stderr, "edgestudy: error: %s is not valid JSON\n", flag);
             es::platform::glfw_app_shutdown(app);
             return 2;
         }
-        req["lab"] = parsed;
+        req[key] = parsed;
     }
     if (!req.empty()) {
         auto r = es::ui::ui_apply_json(app.st, req);

@@ -212,14 +212,15 @@ nlohmann::json ui_state_json(const app_state& st) {
             {"storage_message", st.storage_message},
             {"shader_ok", st.shader_check.has_value() && st.shader_check->empty()},
             {"tabs", tabs},
-            {"lab", models_lab_state(st)}};
+            {"lab", models_lab_state(st)},
+            {"arch", architectures_state(st)}};
 }
 
 nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     if (!req.is_object()) return api::make_error("ui request must be a JSON object");
     for (auto& [k, v] : req.items()) {
-        if (k != "panel" && k != "lang" && k != "theme" && k != "ui_scale" && k != "lab")
-            return api::make_error("unknown ui field \"" + k + "\" (known: panel, lang, theme, ui_scale, lab)");
+        if (k != "panel" && k != "lang" && k != "theme" && k != "ui_scale" && k != "lab" && k != "arch")
+            return api::make_error("unknown ui field \"" + k + "\" (known: panel, lang, theme, ui_scale, lab, arch)");
     }
     // Validate everything before changing anything.
     std::optional<panel_id> panel;
@@ -249,6 +250,10 @@ nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     if (auto it = req.find("lab"); it != req.end()) {
         // Checked and applied by the Model lab; nothing else changes when it refuses.
         nlohmann::json r = models_lab_apply(st, *it);
+        if (api::is_error(r)) return r;
+    }
+    if (auto it = req.find("arch"); it != req.end()) {
+        nlohmann::json r = architectures_apply(st, *it);
         if (api::is_error(r)) return r;
     }
     if (panel) st.requested_panel = *panel;

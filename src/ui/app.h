@@ -82,6 +82,7 @@ struct app_state {
     std::shared_ptr<struct kd_panel> kd;  // Calculators, distillation section (panel_calc_kd.cpp)
     std::shared_ptr<struct calculators_panel> calculators;  // Calculators: inputs, last results (panel_calculators.cpp)
     std::shared_ptr<roofline_panel> roofline; // Roofline: device, measured peak and layers
+    std::shared_ptr<struct arch_panel> arch;  // Architectures: the explorer's inputs and caches (panel_architectures.cpp)
 };
 
 // Loads settings from hooks.data_dir, picks the language (stored, else the locale).
@@ -104,6 +105,11 @@ void models_lab_tick(app_state& st);
 nlohmann::json models_lab_state(const app_state& st);
 nlohmann::json models_lab_apply(app_state& st, const nlohmann::json& request);
 
+// The Architectures panel (panels/panel_architectures.cpp): its state for ui_state_json, and
+// an "arch" request {"family", "preset", "shuffle_step", "split_step", "fold"}.
+nlohmann::json architectures_state(const app_state& st);
+nlohmann::json architectures_apply(app_state& st, const nlohmann::json& request);
+
 // Short alias for a translated string in the current language.
 inline const char* tr(const app_state& st, std::string_view key) { return i18n::tr(st.lang, key); }
 
@@ -112,6 +118,8 @@ nlohmann::json ui_state_json(const app_state& st);
 // Applies {"panel", "lang", "theme", "ui_scale", "lab"}; returns {"ok": true} or {"error": ...}.
 // "lab": {"model": NAME, "action": "eval"|"finetune"|"cancel"|"reset"|"inspect",
 //         "image": INDEX, "steps": N, "batch": B, "lr": X} drives the Model lab as its buttons do.
+// "arch": {"family": NAME, "preset": ID, "shuffle_step": 0-3, "split_step": 0-4, "fold": BOOL}
+//         drives the Architectures panel.
 nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& request);
 
 }  // namespace es::ui

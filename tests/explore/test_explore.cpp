@@ -252,7 +252,8 @@ TEST_CASE("explore: ShuffleNet V2 guidelines with numbers") {
 
     auto g4 = g4_network("mobilenet_v2", &err);
     REQUIRE(g4.has_value());
-    CHECK(g4->eltwise_mac_share == 0.0);
+    CHECK(g4->eltwise_mac_share > 0.0);   // ptflops counts them, a little
+    CHECK(g4->eltwise_mac_share < 0.1);
     CHECK(g4->eltwise_byte_share > 0.3);  // BN, ReLU6 and adds move a large part of the bytes
     CHECK(g4->eltwise_byte_share < 0.9);
     CHECK_FALSE(g4_network("nonet", &err).has_value());

@@ -38,6 +38,13 @@ else
         { echo "Model lab evaluation did not finish"; cat "$out/state-models-eval.json"; exit 1; }
     echo "ok: Model lab (look inside, evaluation in slices)"
 fi
+# The architecture explorer: a ShuffleNet V1 unit drawn, its shuffle step-through at the last step.
+EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a -s "-screen 0 1400x1000x24" \
+    "$app" --frames 4 --lang en --panel architectures --size 1280x960 --arch '{"preset":"snv1_stage2","shuffle_step":3}' \
+    --screenshot "$out/desktop-en-architectures.png" > "$out/state-arch.json"
+grep -q '"arch":{"error":"","family":"shufflenet_v1","macs":7949760' "$out/state-arch.json" ||
+    { echo "architecture explorer did not draw the ShuffleNet V1 unit"; cat "$out/state-arch.json"; exit 1; }
+echo "ok: architecture explorer"
 # The language chosen last was saved and is remembered by the next run.
 EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a "$app" --frames 2 --screenshot "$out/desktop-remembered.png" > "$out/state-remembered.json"
 grep -q '"lang":"en"' "$out/state-remembered.json" || { echo "language not remembered"; cat "$out/state-remembered.json"; exit 1; }

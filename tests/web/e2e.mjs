@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { startServer } from '../../web/serve.mjs';
 
 const args = process.argv.slice(2);
@@ -195,6 +195,36 @@ async function testModelLab(page, label, prefix) {
   await page.evaluate(() => edgestudy.ui.set({ lab: { action: 'reset' } }));
 }
 
+// The architecture explorer: each family's block drawn in the page counts what the engine's
+// `explore block` command counts (in the page and in the native CLI); step-throughs move.
+async function testArchitectures(page, label, prefix) {
+  await page.evaluate(() => edgestudy.ui.set({ panel: 'architectures', lang: 'en' }));
+  const presets = { mnv1_dw1: 'mobilenet_v1', mnv2_res: 'mobilenet_v2', mnv3_hs_se: 'mobilenet_v3',
+                    snv1_stage2_first: 'shufflenet_v1', snv2_stage2_first: 'shufflenet_v2' };
+  for (const [preset, family] of Object.entries(presets)) {
+    const r = await page.evaluate((p) => edgestudy.ui.set({ arch: { preset: p } }), preset);
+    check(r.ok === true, `${label}: arch preset ${preset} accepted`);
+    await frames(page, 3);
+    const st = (await page.evaluate(() => edgestudy.ui.get())).arch;
+    const api = await page.evaluate((p) => edgestudy.run({ cmd: 'explore block', preset: p }), preset);
+    check(st?.family === family && st.macs === api.macs && st.nodes === api.nodes.length && st.error === '',
+      `${label}: ${preset}: the panel draws ${st?.nodes} boxes, ${st?.macs} MACs = explore block's ${api.macs}`);
+    if (fs.existsSync(nativeCli)) {
+      const nat = JSON.parse(execFileSync(nativeCli, ['explore', 'block', '--preset', preset, '--json']).toString());
+      check(nat.macs === api.macs && JSON.stringify(nat.nodes) === JSON.stringify(api.nodes),
+        `${label}: ${preset}: page and native build agree on every box`);
+    }
+    await page.screenshot({ path: path.join(outDir, `${prefix}-arch-${family}.png`) });
+  }
+  await page.evaluate(() => edgestudy.ui.set({ arch: { preset: 'snv1_stage2', shuffle_step: 3 } }));
+  await frames(page, 3);
+  check((await page.evaluate(() => edgestudy.ui.get().arch)).shuffle_step === 3, `${label}: shuffle step-through at step 4/4`);
+  const bad = await page.evaluate(() => [edgestudy.ui.set({ arch: { preset: 'resnet' } }),
+                                         edgestudy.ui.set({ arch: { shuffle_step: 9 } }),
+                                         edgestudy.ui.set({ arch: { family: 'mobilenet_v1', preset: 'snv2_stage2' } })]);
+  check(bad.every((b) => typeof b.error === 'string'), `${label}: bad arch requests answer errors (${bad.map((b) => b.error).join(' | ')})`);
+}
+
 async function testPanels(page, label, prefix) {
   for (const lang of ['zh-TW', 'en']) {
     const r = await page.evaluate((l) => edgestudy.ui.set({ lang: l }), lang);
@@ -249,6 +279,7 @@ async function testPage(browser, url, origin, label, prefix) {
   check((await page.evaluate(() => edgestudy.ui.get().shader_ok)) === true, `${label}: WebGL2 heatmap shader renders the right colours`);
   await testApi(page, label);
   if (prefix === 'single') await testModelLab(page, label, prefix);
+  if (prefix === 'single') await testArchitectures(page, label, prefix);
   await testPanels(page, label, prefix);
   await testKeyboard(page, label);
   await testResize(page, label);

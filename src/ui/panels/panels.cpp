@@ -10,7 +10,7 @@ namespace {
 
 const panel_def table[] = {
     {panel_id::panel_calculators, "calculators", "panel.calculators.title", panel_calculators},
-    {panel_id::panel_architectures, "architectures", "panel.architectures.title", panel_intro},
+    {panel_id::panel_architectures, "architectures", "panel.architectures.title", panel_architectures},
     {panel_id::panel_models, "models", "panel.models.title", panel_models},
     {panel_id::panel_quantization, "quantization", "panel.quantization.title", panel_intro},
     {panel_id::panel_pruning, "pruning", "panel.pruning.title", panel_intro},

@@ -24,6 +24,7 @@ void panel_settings(app_state& st, const panel_def& self);
 void panel_calculators(app_state& st, const panel_def& self);
 void panel_models(app_state& st, const panel_def& self);
 void panel_roofline(app_state& st, const panel_def& self);
+void panel_architectures(app_state& st, const panel_def& self);
 // The distillation (temperature softmax) section of the Calculators panel (panel_calc_kd.cpp).
 void draw_kd_calculator(app_state& st);
 // The network section (per-layer table, totals, memory by precision; panel_calc_network.cpp).
