@@ -57,6 +57,17 @@ std::string format_percent(double ratio) {
     return buf;
 }
 
+std::string format_list(const std::vector<double>& v, int significant) {
+    std::string s;
+    const std::size_t shown = v.size() < 12 ? v.size() : 12;
+    for (std::size_t i = 0; i < shown; ++i) {
+        if (i) s += ", ";
+        s += format_real(v[i], significant);
+    }
+    if (v.size() > shown) s += ", …";
+    return "[" + s + "]";
+}
+
 namespace detail {
 
 std::string text(i18n::lang l, std::string_view key, std::initializer_list<std::string_view> args) {
