@@ -7,10 +7,7 @@ namespace es::calc {
 std::optional<sparse24_result> sparse24(const sparse24_input& in, i18n::lang l, calc_error* error) {
     using detail::make_step;
     using detail::text;
-    auto fail = [&](const char* field, std::string message) -> std::optional<sparse24_result> {
-        if (error) *error = {field, std::move(message)};
-        return std::nullopt;
-    };
+    auto fail = [&](const char* field, std::string message) { return detail::fail(error, field, std::move(message)); };
     if (in.weights < 4 || in.weights % 4 != 0)
         return fail("weights", text(l, "calc.sparse24.error.weights", {format_count(in.weights)}));
     if (in.value_bits < 1 || in.value_bits > 64)

@@ -70,6 +70,11 @@ std::string format_list(const std::vector<double>& v, int significant) {
 
 namespace detail {
 
+std::nullopt_t fail(calc_error* error, std::string field, std::string message) {
+    if (error) *error = {std::move(field), std::move(message)};
+    return std::nullopt;
+}
+
 std::string text(i18n::lang l, std::string_view key, std::initializer_list<std::string_view> args) {
     return i18n::format(i18n::tr(l, key), args);
 }

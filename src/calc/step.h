@@ -58,6 +58,8 @@ std::string format_percent(double ratio);
 std::string format_list(const std::vector<double>& v, int significant = 4);
 
 namespace detail {
+// Fills *error (when given) and returns nullopt: `return fail(error, "k", message);`.
+std::nullopt_t fail(calc_error* error, std::string field, std::string message);
 // Builds a step from the table keys "calc.<key>.title", ".formula" and ".substituted"
 // (the substituted template is filled with `args`).
 step make_step(i18n::lang l, std::string_view id, std::string_view key,

@@ -89,7 +89,7 @@ double tie_distance(double x) { return std::fabs(std::fabs(x - std::floor(x)) - 
 void gen_conv_out(rng& g, lang l, problem& p) {
     const std::int64_t k = g.pick<std::int64_t>({1, 3, 3, 5, 7});
     const std::int64_t s = g.pick<std::int64_t>({1, 2, 2, 2, 3});
-    const std::int64_t pad = g.uniform(0, k / 2 + 1);
+    const std::int64_t pad = k == 1 ? 0 : g.uniform(0, k / 2 + 1);
     const std::int64_t h = g.uniform(std::max<std::int64_t>(k, 5), 64);
     const auto r = conv_of(h, 1, 1, k, s, pad, 1, calc::conv_type::standard, false, l);
     p.prompt = tx(l, "quiz.gen.conv_out.prompt", {count(h), count(k), count(s), count(pad)});
@@ -501,7 +501,7 @@ std::optional<problem> generate(std::string_view generator, std::uint64_t seed, 
         const std::string note = p.tolerance == 0
                                      ? tx(l, "quiz.gen.tolerance_exact")
                                      : tx(l, "quiz.gen.tolerance", {calc::format_real(p.tolerance * 100)});
-        p.prompt += " " + note;
+        p.prompt += note;  // the English note starts with a space, the Chinese one needs none
     }
     return p;
 }

@@ -2,17 +2,11 @@
 // aside, a foreign or invalid document rejected by name with the current progress intact,
 // import that changes nothing unless the whole document is valid.
 #include "quiz/progress.h"
+#include "support/temp_files.h"
 
 #include <doctest/doctest.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
-
-#include <dirent.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 using namespace es;
 using i18n::lang;
@@ -23,38 +17,14 @@ namespace {
 
 constexpr std::int64_t t0 = 1700000000;
 
-std::string temp_dir() {
-    char tmpl[] = "/tmp/edgestudy-progress-XXXXXX";
-    char* d = ::mkdtemp(tmpl);
-    REQUIRE(d != nullptr);
-    return d;
-}
+using es::testing::exists;
+using es::testing::read_file;
+using es::testing::write_file;
 
-bool exists(const std::string& p) {
-    struct stat st {};
-    return ::stat(p.c_str(), &st) == 0;
-}
-
-std::string read_file(const std::string& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
-void write_file(const std::string& p, const std::string& text) {
-    std::ofstream f(p, std::ios::binary);
-    f << text;
-}
+std::string temp_dir() { return es::testing::make_temp_dir(); }
 
 int files_with_prefix(const std::string& dir, const std::string& prefix) {
-    int n = 0;
-    if (DIR* d = ::opendir(dir.c_str())) {
-        while (dirent* e = ::readdir(d))
-            if (std::string(e->d_name).rfind(prefix, 0) == 0) ++n;
-        ::closedir(d);
-    }
-    return n;
+    return es::testing::count_files_with_prefix(dir, prefix);
 }
 
 quiz::study_state sample_state() {
