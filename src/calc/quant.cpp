@@ -23,6 +23,8 @@ std::string term(double v) {
     return out;
 }
 
+constexpr std::int64_t no_clamp_limit = std::int64_t{1} << 53;  // "unclamped" results stay exact in a double
+
 std::int64_t clamp_q(double v, std::int64_t qmin, std::int64_t qmax) {
     // Compare as doubles first: a huge v must not overflow the conversion to int64.
     if (!(v > static_cast<double>(qmin))) return qmin;
@@ -55,12 +57,15 @@ double quant_scale(double rmin, double rmax, std::int64_t qmin, std::int64_t qma
     return (rmax - rmin) / static_cast<double>(qmax - qmin);
 }
 
-std::int64_t quant_zero_point(double rmin, double scale, std::int64_t qmin, std::int64_t qmax) {
-    return clamp_q(std::round(static_cast<double>(qmin) - rmin / scale), qmin, qmax);
+std::int64_t quant_zero_point(double rmin, double scale, std::int64_t qmin, std::int64_t qmax, bool clamp) {
+    const double z = std::round(static_cast<double>(qmin) - rmin / scale);
+    return clamp ? clamp_q(z, qmin, qmax) : clamp_q(z, -no_clamp_limit, no_clamp_limit);
 }
 
-std::int64_t quantize_value(double v, double scale, std::int64_t zero_point, std::int64_t qmin, std::int64_t qmax) {
-    return clamp_q(std::round(v / scale + static_cast<double>(zero_point)), qmin, qmax);
+std::int64_t quantize_value(double v, double scale, std::int64_t zero_point, std::int64_t qmin, std::int64_t qmax,
+                            bool clamp) {
+    const double q = std::round(v / scale + static_cast<double>(zero_point));
+    return clamp ? clamp_q(q, qmin, qmax) : clamp_q(q, -no_clamp_limit, no_clamp_limit);
 }
 
 double dequantize_value(std::int64_t q, double scale, std::int64_t zero_point) {

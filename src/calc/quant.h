@@ -73,10 +73,12 @@ std::int64_t quant_qmin(int bits, bool is_signed);
 std::int64_t quant_qmax(int bits, bool is_signed);
 // S = (r_max − r_min) / (q_max − q_min).
 double quant_scale(double rmin, double rmax, std::int64_t qmin, std::int64_t qmax);
-// clamp(round(q_min − r_min / S), q_min, q_max).
-std::int64_t quant_zero_point(double rmin, double scale, std::int64_t qmin, std::int64_t qmax);
-// clamp(round(r / S + Z), q_min, q_max).
-std::int64_t quantize_value(double r, double scale, std::int64_t zero_point, std::int64_t qmin, std::int64_t qmax);
+// clamp(round(q_min − r_min / S), q_min, q_max); with clamp = false only round(q_min − r_min / S)
+// (limited to ±2^53 so it stays a whole number).
+std::int64_t quant_zero_point(double rmin, double scale, std::int64_t qmin, std::int64_t qmax, bool clamp = true);
+// clamp(round(r / S + Z), q_min, q_max); with clamp = false only round(r / S + Z) (±2^53 at most).
+std::int64_t quantize_value(double r, double scale, std::int64_t zero_point, std::int64_t qmin, std::int64_t qmax,
+                            bool clamp = true);
 // S · (q − Z).
 double dequantize_value(std::int64_t q, double scale, std::int64_t zero_point);
 

@@ -17,9 +17,6 @@ namespace {
 
 using i18n::lang;
 
-constexpr std::int64_t wide_min = -(std::int64_t{1} << 40);  // "no clamp" for the forgot-clamp slips
-constexpr std::int64_t wide_max = std::int64_t{1} << 40;
-
 std::string tx(lang l, std::string_view key, std::initializer_list<std::string_view> args = {}) {
     return i18n::format(i18n::tr(l, key), args);
 }
@@ -255,7 +252,7 @@ void gen_quant_zero_point(rng& g, lang l, problem& p) {
     p.tolerance = 0;
     p.steps = only(r.steps, {"range", "scale", "zero_point"});
     add_slip(p, "zero_point_sign", static_cast<double>(calc::quant_zero_point(-in.rmin, r.scale, r.qmin, r.qmax)));
-    add_slip(p, "zero_point_sign", static_cast<double>(calc::quant_zero_point(-in.rmin, r.scale, wide_min, wide_max)));
+    add_slip(p, "zero_point_sign", static_cast<double>(calc::quant_zero_point(-in.rmin, r.scale, r.qmin, r.qmax, false)));
 }
 
 void gen_quant_q(rng& g, lang l, problem& p) {
@@ -281,9 +278,9 @@ void gen_quant_q(rng& g, lang l, problem& p) {
     p.answer = r.q.empty() ? 0 : static_cast<double>(r.q[0]);
     p.tolerance = 0;
     p.steps = only(r.steps, {"range", "scale", "zero_point", "quantize", "dequantize"});
-    const std::int64_t z_wrong = calc::quant_zero_point(-in.rmin, r.scale, wide_min, wide_max);
+    const std::int64_t z_wrong = calc::quant_zero_point(-in.rmin, r.scale, r.qmin, r.qmax, false);
     add_slip(p, "zero_point_sign", static_cast<double>(calc::quantize_value(v, r.scale, z_wrong, r.qmin, r.qmax)));
-    add_slip(p, "forgot_clamp", static_cast<double>(calc::quantize_value(v, r.scale, r.zero_point, wide_min, wide_max)));
+    add_slip(p, "forgot_clamp", static_cast<double>(calc::quantize_value(v, r.scale, r.zero_point, r.qmin, r.qmax, false)));
 }
 
 calc::roofline_result roofline_of(double macs, double bytes, double peak, calc::roofline_view unit, double bw, lang l) {

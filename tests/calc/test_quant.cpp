@@ -37,6 +37,8 @@ TEST_CASE("calc quant: asymmetric uint8 over [-1, 3] (hand-computed)") {
     // The exposed pieces agree with the whole.
     CHECK(calc::quant_zero_point(-1, r->scale, 0, 255) == 64);
     CHECK(calc::quant_zero_point(1, r->scale, 0, 255) == 0);  // the sign slip: −63.75 clamps to 0
+    CHECK(calc::quant_zero_point(1, r->scale, 0, 255, false) == -64);
+    CHECK(calc::quantize_value(10.0, r->scale, 64, 0, 255, false) == 702);  // 637.5 + 64 = 701.5, rounded away
     CHECK(calc::quantize_value(0.5, r->scale, 64, 0, 255) == 96);
 }
 

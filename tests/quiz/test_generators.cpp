@@ -75,6 +75,9 @@ TEST_CASE("quiz generators: 200 seeds each, answers finite and graded correct, s
             for (const auto& s : p->slips) {
                 CAPTURE(s.id);
                 CHECK(std::isfinite(s.value));
+                // A mistake's answer is within reach of a real one, not an artefact of the computation
+                // (an unclamped q of a value far outside a narrow range can reach a few thousand).
+                CHECK(std::fabs(s.value) <= 1e4 * std::max(1.0, std::fabs(p->answer)));
                 CHECK(std::find(quiz::slip_ids().begin(), quiz::slip_ids().end(), s.id) != quiz::slip_ids().end());
                 const auto g = quiz::grade(*p, typed(*p, s.value), lang::en);
                 CHECK(g.error.empty());
@@ -134,14 +137,27 @@ TEST_CASE("quiz generators: hand-checked problems and their slips") {
             }
     }
     CHECK(found);
-    // The zero-point sign slip is caught both unclamped (what is typed) and clamped.
+    // The zero-point sign slip: for uint8 (q_min = 0) the flipped sign gives exactly −Z before
+    // clamping (what is typed) and 0 after it; both are caught.
+    int uint8_problems = 0;
     for (std::uint64_t seed = 0; seed < 50; ++seed) {
         auto p = quiz::generate("quant_zero_point", seed, lang::en);
         REQUIRE(p);
-        int n = 0;
-        for (const auto& s : p->slips) n += s.id == "zero_point_sign";
-        CHECK(n >= 1);
+        bool minus_z = false, zero = false;
+        for (const auto& s : p->slips) {
+            CHECK(s.id == "zero_point_sign");
+            minus_z |= s.value == -p->answer;
+            zero |= s.value == 0;
+        }
+        if (p->prompt.find("uint8") != std::string::npos) {
+            ++uint8_problems;
+            CHECK(minus_z);
+            CHECK(zero);
+            const std::string typed_minus = quiz::number_text(-p->answer);
+            CHECK(quiz::grade(*p, typed_minus, lang::en).slip == "zero_point_sign");
+        }
     }
+    CHECK(uint8_problems > 10);
 }
 
 TEST_CASE("quiz generators: ids, the generator, and wrong-form answers") {
