@@ -177,7 +177,7 @@ cmd_fuzz() {
     [[ "$secs" =~ ^[0-9]+$ ]] || die "fuzz: seconds must be a whole number, got '$secs'"
     cmd_fuzz_build
     local t
-    for t in settings api_request weights gzip; do
+    for t in settings api_request weights gzip progress; do
         log "fuzzing $t for ${secs}s"
         mkdir -p "build/fuzz/corpus/$t"
         "build/fuzz/fuzz_$t" -max_total_time="$secs" -max_len=4096 "build/fuzz/corpus/$t" "tests/fuzz/corpus/$t"

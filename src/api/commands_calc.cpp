@@ -18,6 +18,7 @@
 // error messages. A refused calculation answers {"error": message, "field": argument name}.
 #include "api/dispatcher.h"
 
+#include "api/calc_args.h"
 #include "calc/conv.h"
 #include "calc/kd.h"
 #include "calc/roofline.h"
@@ -37,26 +38,6 @@ json failure(const calc::calc_error& e) {
     json j = make_error(e.message);
     if (!e.field.empty()) j["field"] = e.field;
     return j;
-}
-
-json steps_json(const std::vector<calc::step>& steps) {
-    json out = json::array();
-    for (const auto& s : steps)
-        out.push_back({{"id", s.id},
-                       {"title", s.title},
-                       {"formula", s.formula},
-                       {"substituted", s.substituted},
-                       {"result", s.result}});
-    return out;
-}
-
-i18n::lang lang_arg(const json& args) {
-    return i18n::parse_code(args.value("lang", std::string("en"))).value_or(i18n::lang::en);
-}
-
-arg_spec lang_spec() {
-    return {"lang", arg_type::arg_type_choice, "language of the worked solution", false, -inf, inf, {"en", "zh-TW"},
-            "en"};
 }
 
 json cmd_conv(const json& args) {

@@ -70,5 +70,6 @@ void register_engine_commands(std::vector<command_spec>& out);
 void register_train_commands(std::vector<command_spec>& out);
 void register_calc_commands(std::vector<command_spec>& out);
 void register_explore_commands(std::vector<command_spec>& out);
+void register_quiz_commands(std::vector<command_spec>& out);
 
 }  // namespace es::api

@@ -6,16 +6,12 @@ namespace es::calc {
 
 namespace {
 
+using detail::fail;
 using detail::make_step;
 using detail::text;
 using i18n::lang;
 
 std::string c(std::int64_t v) { return format_count(v); }
-
-std::nullopt_t fail(calc_error* error, std::string field, std::string message) {
-    if (error) *error = {std::move(field), std::move(message)};
-    return std::nullopt;
-}
 
 std::nullopt_t overflow(calc_error* error, lang l) { return fail(error, "", text(l, "calc.error.overflow")); }
 

@@ -26,17 +26,6 @@ double entropy_nats(const std::vector<double>& p) {
     return h;
 }
 
-std::string list(const std::vector<double>& v, int sig = 4) {
-    std::string s;
-    const std::size_t shown = std::min<std::size_t>(v.size(), 12);
-    for (std::size_t i = 0; i < shown; ++i) {
-        if (i) s += ", ";
-        s += format_real(v[i], sig);
-    }
-    if (v.size() > shown) s += ", …";
-    return "[" + s + "]";
-}
-
 }  // namespace
 
 std::optional<std::vector<double>> parse_number_list(std::string_view text) {
@@ -90,18 +79,18 @@ std::optional<kd_result> kd(const kd_input& in, i18n::lang l, calc_error* error)
     r.entropy_t1 = entropy_nats(r.probs_t1);
 
     const std::string ts = format_real(t);
-    r.steps.push_back(detail::make_step(l, "scaled", "kd.scaled", {list(in.logits), ts}, list(scaled)));
-    r.steps.push_back(detail::make_step(l, "exp", "kd.exp", {list(scaled), format_real(m)}, list(ex)));
-    r.steps.push_back(detail::make_step(l, "sum", "kd.sum", {list(ex)}, format_real(sum)));
-    r.steps.push_back(detail::make_step(l, "probs", "kd.probs", {list(ex), format_real(sum)}, list(r.probs)));
-    r.steps.push_back(detail::make_step(l, "entropy", "kd.entropy", {list(r.probs)},
+    r.steps.push_back(detail::make_step(l, "scaled", "kd.scaled", {format_list(in.logits), ts}, format_list(scaled)));
+    r.steps.push_back(detail::make_step(l, "exp", "kd.exp", {format_list(scaled), format_real(m)}, format_list(ex)));
+    r.steps.push_back(detail::make_step(l, "sum", "kd.sum", {format_list(ex)}, format_real(sum)));
+    r.steps.push_back(detail::make_step(l, "probs", "kd.probs", {format_list(ex), format_real(sum)}, format_list(r.probs)));
+    r.steps.push_back(detail::make_step(l, "entropy", "kd.entropy", {format_list(r.probs)},
                                         detail::text(l, "calc.kd.entropy.result",
                                                      {format_real(r.entropy, 4), format_real(r.entropy_bits, 4),
                                                       format_real(std::log(static_cast<double>(n)), 4)})));
-    r.steps.push_back(detail::make_step(l, "compare", "kd.compare", {list(in.logits)},
+    r.steps.push_back(detail::make_step(l, "compare", "kd.compare", {format_list(in.logits)},
                                         detail::text(l, "calc.kd.compare.result",
-                                                     {list(r.probs_t1), format_real(r.entropy_t1, 4), ts,
-                                                      list(r.probs), format_real(r.entropy, 4)})));
+                                                     {format_list(r.probs_t1), format_real(r.entropy_t1, 4), ts,
+                                                      format_list(r.probs), format_real(r.entropy, 4)})));
     return r;
 }
 

@@ -9,14 +9,10 @@ namespace es::calc {
 
 namespace {
 
+using detail::fail;
 using detail::make_step;
 using detail::text;
 using i18n::lang;
-
-std::nullopt_t fail(calc_error* error, std::string field, std::string message) {
-    if (error) *error = {std::move(field), std::move(message)};
-    return std::nullopt;
-}
 
 std::string r(double v) { return format_real(v); }
 

@@ -57,7 +57,23 @@ std::string format_percent(double ratio) {
     return buf;
 }
 
+std::string format_list(const std::vector<double>& v, int significant) {
+    std::string s;
+    const std::size_t shown = v.size() < 12 ? v.size() : 12;
+    for (std::size_t i = 0; i < shown; ++i) {
+        if (i) s += ", ";
+        s += format_real(v[i], significant);
+    }
+    if (v.size() > shown) s += ", …";
+    return "[" + s + "]";
+}
+
 namespace detail {
+
+std::nullopt_t fail(calc_error* error, std::string field, std::string message) {
+    if (error) *error = {std::move(field), std::move(message)};
+    return std::nullopt;
+}
 
 std::string text(i18n::lang l, std::string_view key, std::initializer_list<std::string_view> args) {
     return i18n::format(i18n::tr(l, key), args);

@@ -53,8 +53,13 @@ std::string format_count(std::int64_t v);
 std::string format_real(double v, int significant = 6);
 // A ratio as a percentage with two decimals: 0.126736 -> "12.67".
 std::string format_percent(double ratio);
+// A list of reals for a worked solution: "[0.5065, 0.3072, 0.1863]", each with format_real and
+// `significant` digits; more than 12 entries end with ", …".
+std::string format_list(const std::vector<double>& v, int significant = 4);
 
 namespace detail {
+// Fills *error (when given) and returns nullopt: `return fail(error, "k", message);`.
+std::nullopt_t fail(calc_error* error, std::string field, std::string message);
 // Builds a step from the table keys "calc.<key>.title", ".formula" and ".substituted"
 // (the substituted template is filled with `args`).
 step make_step(i18n::lang l, std::string_view id, std::string_view key,

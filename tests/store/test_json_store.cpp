@@ -1,5 +1,6 @@
 #include "store/json_store.h"
 #include "store/settings.h"
+#include "support/temp_files.h"
 
 #include <doctest/doctest.h>
 
@@ -16,32 +17,13 @@ using namespace es::store;
 
 namespace {
 
+using es::testing::count_files_with_prefix;
+using es::testing::exists;
+using es::testing::write_file;
+
 std::string temp_dir() {
     static int counter = 0;
-    char tmpl[] = "/tmp/edgestudy-test-XXXXXX";
-    char* d = ::mkdtemp(tmpl);
-    REQUIRE(d != nullptr);
-    return std::string(d) + "/" + std::to_string(counter++);
-}
-
-bool exists(const std::string& p) {
-    struct stat st {};
-    return ::stat(p.c_str(), &st) == 0;
-}
-
-void write_file(const std::string& p, const std::string& text) {
-    std::ofstream f(p, std::ios::binary);
-    f << text;
-}
-
-int count_files_with_prefix(const std::string& dir, const std::string& prefix) {
-    int n = 0;
-    if (DIR* d = ::opendir(dir.c_str())) {
-        while (dirent* e = ::readdir(d))
-            if (std::string(e->d_name).rfind(prefix, 0) == 0) ++n;
-        ::closedir(d);
-    }
-    return n;
+    return es::testing::make_temp_dir() + "/" + std::to_string(counter++);
 }
 
 }  // namespace
