@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
     cli.add_option("--lab", lab, "A Model lab request as JSON, e.g. '{\"action\":\"inspect\",\"image\":3}'");
     std::string arch;
     cli.add_option("--arch", arch, "An Architectures panel request as JSON, e.g. '{\"preset\":\"snv1_stage2\",\"shuffle_step\":3}'");
+    std::string quiz;
+    cli.add_option("--quiz", quiz, "A Quiz panel request as JSON, e.g. '{\"start\":\"generated\"}'");
     bool wait_lab = false;
     cli.add_flag("--wait-lab", wait_lab, "With --frames: keep drawing until the Model lab's job is done");
     try {
@@ -63,7 +65,7 @@ int main(int argc, char** argv) {
 
     es::platform::glfw_app app;
     std::string err;
-    es::ui::platform_hooks hooks{native_data_dir(), native_locale(), nullptr};
+    es::ui::platform_hooks hooks{native_data_dir(), native_locale(), nullptr, nullptr, nullptr};
     if (!es::platform::glfw_app_init(app, width, height, hooks, &err)) {
         std::fprintf(stderr, "edgestudy: error: %s\n", err.c_str());
         return 1;
@@ -72,7 +74,8 @@ int main(int argc, char** argv) {
     if (!panel.empty()) req["panel"] = panel;
     if (!lang.empty()) req["lang"] = lang;
     if (!theme.empty()) req["theme"] = theme;
-    for (auto [flag, key, text] : {std::tuple{"--lab", "lab", &lab}, std::tuple{"--arch", "arch", &arch}}) {
+    for (auto [flag, key, text] : {std::tuple{"--lab", "lab", &lab}, std::tuple{"--arch", "arch", &arch},
+                                        std::tuple{"--quiz", "quiz", &quiz}}) {
         if (text->empty()) continue;
         auto parsed = nlohmann::json::parse(*text, nullptr, false);
         if (parsed.is_discarded()) {

@@ -22,6 +22,29 @@ EM_JS(char*, es_js_locale, (), {
     return allocateUTF8(l);
 });
 EM_JS(void, es_js_persist, (), { if (Module.esPersist) Module.esPersist(); });
+// A file for the student to keep (progress export): a download of a Blob, no network.
+EM_JS(void, es_js_download, (const char* name, const char* text), {
+  var blob = new Blob([UTF8ToString(text)], {type : 'application/json'});
+  var a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = UTF8ToString(name);
+  document.body.appendChild(a);
+  a.click();
+  setTimeout(function() { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+});
+// The browser's file picker (a click just happened: the Import button); the file's text goes
+// to the Quiz panel's import, which validates it before anything changes.
+EM_JS(void, es_js_open_file, (), {
+  var input = document.createElement('input');
+  input.type = 'file';
+  input.accept = '.json,application/json';
+  input.onchange = function() {
+    var f = input.files && input.files[0];
+    if (!f) return;
+    f.text().then(function(t) { if (window.edgestudy) window.edgestudy.ui.set({quiz : {import : t}}); });
+  };
+  input.click();
+});
 EM_JS(void, es_js_mark_ready, (), { if (Module.esMarkReady) Module.esMarkReady(); });
 // Emscripten's glfwSetWindowSize asks for fullscreen whenever the size equals the screen
 // size (always true for a full-window canvas on some devices): resize the canvas directly
@@ -92,7 +115,11 @@ int main() {
     static es::platform::glfw_app app;
     char* locale = es_js_locale();
     const char* dir = es_js_data_dir();
-    es::ui::platform_hooks hooks{dir, locale, [] { es_js_persist(); }};
+    es::ui::platform_hooks hooks{dir, locale, [] { es_js_persist(); },
+                                 [](const std::string& name, const std::string& text) {
+                                     es_js_download(name.c_str(), text.c_str());
+                                 },
+                                 [] { es_js_open_file(); }};
     std::free(locale);
     std::free(const_cast<char*>(dir));
     double css_w = 1280, css_h = 800;

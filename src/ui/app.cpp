@@ -213,14 +213,15 @@ nlohmann::json ui_state_json(const app_state& st) {
             {"shader_ok", st.shader_check.has_value() && st.shader_check->empty()},
             {"tabs", tabs},
             {"lab", models_lab_state(st)},
-            {"arch", architectures_state(st)}};
+            {"arch", architectures_state(st)},
+            {"quiz", quiz_state(st)}};
 }
 
 nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     if (!req.is_object()) return api::make_error("ui request must be a JSON object");
     for (auto& [k, v] : req.items()) {
-        if (k != "panel" && k != "lang" && k != "theme" && k != "ui_scale" && k != "lab" && k != "arch")
-            return api::make_error("unknown ui field \"" + k + "\" (known: panel, lang, theme, ui_scale, lab, arch)");
+        if (k != "panel" && k != "lang" && k != "theme" && k != "ui_scale" && k != "lab" && k != "arch" && k != "quiz")
+            return api::make_error("unknown ui field \"" + k + "\" (known: panel, lang, theme, ui_scale, lab, arch, quiz)");
     }
     // Validate everything before changing anything.
     std::optional<panel_id> panel;
@@ -256,11 +257,17 @@ nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
         nlohmann::json r = architectures_apply(st, *it);
         if (api::is_error(r)) return r;
     }
+    nlohmann::json answer = {{"ok", true}};
+    if (auto it = req.find("quiz"); it != req.end()) {
+        nlohmann::json r = quiz_apply(st, *it);
+        if (api::is_error(r)) return r;
+        if (r.contains("export")) answer["export"] = r["export"];
+    }
     if (panel) st.requested_panel = *panel;
     if (lang) set_language(st, *lang);
     if (theme) set_theme(st, *theme);
     if (scale) set_ui_scale(st, *scale);
-    return {{"ok", true}};
+    return answer;
 }
 
 }  // namespace es::ui

@@ -52,6 +52,10 @@ struct platform_hooks {
     std::string data_dir;            // folder of settings.json (IDBFS mount in the page)
     std::string locale;              // browser/OS locale, picks the default language
     std::function<void()> persist;   // after a store write (the page syncs IndexedDB)
+    // The page only (null natively): offer a file for download, and open the browser's file
+    // picker (the chosen file's text comes back as ui.set {"quiz": {"import": text}}).
+    std::function<void(const std::string& name, const std::string& text)> download;
+    std::function<void()> open_file;
 };
 
 struct app_state {
@@ -82,6 +86,7 @@ struct app_state {
     std::shared_ptr<struct kd_panel> kd;  // Calculators, distillation section (panel_calc_kd.cpp)
     std::shared_ptr<struct calculators_panel> calculators;  // Calculators: inputs, last results (panel_calculators.cpp)
     std::shared_ptr<roofline_panel> roofline; // Roofline: device, measured peak and layers
+    std::shared_ptr<struct quiz_panel> quiz;  // Quiz: progress store, the drill, its question (panel_quiz.cpp)
     std::shared_ptr<struct arch_panel> arch;  // Architectures: the explorer's inputs and caches (panel_architectures.cpp)
 };
 
@@ -109,6 +114,12 @@ nlohmann::json models_lab_apply(app_state& st, const nlohmann::json& request);
 // an "arch" request {"family", "preset", "shuffle_step", "split_step", "fold"}.
 nlohmann::json architectures_state(const app_state& st);
 nlohmann::json architectures_apply(app_state& st, const nlohmann::json& request);
+
+// The Quiz panel (panels/panel_quiz.cpp): its state for ui_state_json, and a "quiz" request
+// {"start": "due"|"mistakes"|"generated"|"mock", "section", "limit", "minutes", "answer": TEXT,
+//  "continue", "finish", "quit", "export", "import": TEXT, "advance_days": N}.
+nlohmann::json quiz_state(const app_state& st);
+nlohmann::json quiz_apply(app_state& st, const nlohmann::json& request);
 
 // Short alias for a translated string in the current language.
 inline const char* tr(const app_state& st, std::string_view key) { return i18n::tr(st.lang, key); }

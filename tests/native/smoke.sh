@@ -45,6 +45,13 @@ EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a -s "-screen 0 1400x10
 grep -q '"arch":{"error":"","family":"shufflenet_v1","macs":7949760' "$out/state-arch.json" ||
     { echo "architecture explorer did not draw the ShuffleNet V1 unit"; cat "$out/state-arch.json"; exit 1; }
 echo "ok: architecture explorer"
+# The quiz on the desktop: a generated problem answered, the progress file written atomically.
+EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a -s "-screen 0 1400x1000x24" \
+    "$app" --frames 4 --lang en --panel quiz --size 1280x960 --quiz '{"start":"generated","answer":"1"}' \
+    --screenshot "$out/desktop-en-quiz.png" > "$out/state-quiz.json"
+grep -q '"answers":1' "$out/state-quiz.json" && grep -q '"format": "edgestudy-progress"' "$home/progress.json" ||
+    { echo "the quiz did not record and save an answer"; cat "$out/state-quiz.json"; exit 1; }
+echo "ok: quiz (answer recorded, progress saved)"
 # The language chosen last was saved and is remembered by the next run.
 EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a "$app" --frames 2 --screenshot "$out/desktop-remembered.png" > "$out/state-remembered.json"
 grep -q '"lang":"en"' "$out/state-remembered.json" || { echo "language not remembered"; cat "$out/state-remembered.json"; exit 1; }

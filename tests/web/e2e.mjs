@@ -225,6 +225,110 @@ async function testArchitectures(page, label, prefix) {
   check(bad.every((b) => typeof b.error === 'string'), `${label}: bad arch requests answer errors (${bad.map((b) => b.error).join(' | ')})`);
 }
 
+// The quiz in the page: answers graded and saved to IndexedDB after each one, kept across a
+// reload; export (also as a download) and import, a bad import refused with progress intact;
+// a corrupt store moved aside and reported, the app still working.
+async function testQuiz(browser, url, origin, label, prefix) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', acceptDownloads: true });
+  const page = await context.newPage();
+  const report = watch(page, origin, `${label} (quiz)`);
+  await page.goto(url);
+  await waitReady(page);
+  const quiz = async () => (await page.evaluate(() => edgestudy.ui.get())).quiz;
+  const expectedFor = async (q) => {
+    const probe = q.type === 'numeric' ? '0' : q.type === 'tf' ? 'true' : 'A';
+    return (await page.evaluate((a) => edgestudy.run({ cmd: 'quiz grade', id: a.id, answer: a.probe }), { id: q.id, probe })).expected;
+  };
+  let r = await page.evaluate(() => edgestudy.ui.set({ panel: 'quiz', quiz: { start: 'generated', limit: 5 } }));
+  check(r.ok === true, `${label}: a generated drill starts (${JSON.stringify(r)})`);
+  await frames(page, 3);
+  let st = await quiz();
+  const q1 = st.drill?.current;
+  check(st.drill?.total === 5 && /^gen:/.test(q1?.id || ''), `${label}: quiz asks a generated problem (${q1?.id})`);
+  const right = await expectedFor(q1);
+  r = await page.evaluate((a) => edgestudy.ui.set({ quiz: { answer: a } }), right);
+  await frames(page, 2);
+  st = await quiz();
+  check(r.ok === true && st.drill.verdict?.correct === true && st.drill.verdict.steps > 0,
+    `${label}: the right answer (${right}) is graded correct, with the worked solution`);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-quiz-verdict.png`) });
+  await page.evaluate(() => edgestudy.ui.set({ quiz: { continue: true } }));
+  await frames(page, 2);
+  const q2 = (await quiz()).drill.current;
+  if (q2.type === 'numeric') {
+    const bad = await page.evaluate(() => edgestudy.ui.set({ quiz: { answer: 'twelve' } }));
+    check(typeof bad.error === 'string', `${label}: a word for a number is refused, not graded (${bad.error})`);
+  }
+  const wrong = q2.type === 'numeric' ? String(Number(await expectedFor(q2)) * 3 + 7) : (await expectedFor(q2)) === 'A' ? 'B' : 'A';
+  await page.evaluate((a) => edgestudy.ui.set({ quiz: { answer: a } }), wrong);
+  await frames(page, 2);
+  st = await quiz();
+  check(st.drill.verdict?.correct === false && st.answers === 2, `${label}: a wrong answer is graded wrong; 2 answers recorded`);
+  await page.waitForFunction(() => !edgestudy.storage.saving() && edgestudy.storage.saves() > 0, null, { timeout: 10_000 });
+
+  // Export, as the button does (a download) and through the hook.
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }),
+                                        page.evaluate(() => edgestudy.ui.set({ quiz: { export_file: true } }))]);
+  const file = await download.path();
+  const exported = JSON.parse(fs.readFileSync(file, 'utf8'));
+  check(/^edgestudy-progress-\d{8}-\d{6}\.json$/.test(download.suggestedFilename()) && exported.format === 'edgestudy-progress' &&
+        exported.history.length === 2, `${label}: Export downloads ${download.suggestedFilename()} with both answers`);
+  const text = (await page.evaluate(() => edgestudy.ui.set({ quiz: { export: true } }))).export;
+  const badImport = await page.evaluate(() => edgestudy.ui.set({ quiz: { import: '{"format": "something-else", "version": 1}' } }));
+  check(typeof badImport.error === 'string' && (await quiz()).answers === 2,
+    `${label}: a foreign file is refused and progress is untouched (${badImport.error})`);
+  r = await page.evaluate((t) => edgestudy.ui.set({ quiz: { import: t } }), text);
+  check(r.ok === true && (await quiz()).answers === 2, `${label}: the export imports back`);
+
+  // Once the saves are done: reload, open the quiz, read its state.
+  const reloadQuiz = async () => {
+    await page.waitForFunction(() => !edgestudy.storage.saving(), null, { timeout: 10_000 });
+    await page.reload();
+    await waitReady(page);
+    await page.evaluate(() => edgestudy.ui.set({ panel: 'quiz' }));
+    await frames(page, 3);
+    return quiz();
+  };
+  // Reload: the answers are still there.
+  st = await reloadQuiz();
+  check(st?.answers === 2 && st.storage.status === 'ok', `${label}: quiz progress survives a reload (${st?.answers} answers, ${st?.storage.status})`);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-quiz-dashboard.png`) });
+
+  // A corrupt store: moved aside, reported, a fresh start that works.
+  await page.evaluate(() => { Module.FS.writeFile('/edgestudy/progress.json', '{"format": "edgestudy-progress", "vers'); Module.esPersist(); });
+  st = await reloadQuiz();
+  check(st?.storage.status === 'corrupt' && /progress\.json\.corrupt-/.test(st.storage.moved_to) && st.answers === 0,
+    `${label}: a corrupt progress file is moved aside (${st?.storage.moved_to}) and reported`);
+  r = await page.evaluate(() => edgestudy.ui.set({ quiz: { start: 'due' } }));
+  await frames(page, 2);
+  check(r.ok === true && (await quiz()).drill?.total > 0, `${label}: the quiz works after a corrupt store`);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-quiz-corrupt.png`) });
+
+  // Keyboard first: answer with the keys the question shows, continue with Space.
+  await page.mouse.click(640, 700);  // focus the canvas (an empty spot)
+  for (let i = 0; i < 3; ++i) {
+    const q = (await quiz()).drill.current;
+    const exp = await expectedFor(q);
+    if (q.type === 'tf') await page.keyboard.press(exp === 'true' ? 't' : 'f');
+    else if (q.type === 'single') await page.keyboard.press(String(exp.charCodeAt(0) - 64));
+    else if (q.type === 'multi') {
+      for (const letter of exp.split(/[ ,]+/)) await page.keyboard.press(String(letter.charCodeAt(0) - 64));
+      await page.keyboard.press('Enter');
+    } else { await page.keyboard.type(exp); await frames(page, 2); await page.keyboard.press('Enter'); }
+    await frames(page, 3);
+    st = await quiz();
+    check(st.drill.verdict?.correct === true,
+      `${label}: keyboard answer to a ${q.type} question (${exp}) graded correct (${JSON.stringify(st.drill.verdict || st.drill.form_error || null)})`);
+    await page.keyboard.press('Space');
+    await frames(page, 3);
+    const moved = (await quiz()).drill;
+    check(moved.pos === i + 1 && !moved.verdict,
+      `${label}: Space moves to the next question (${q.type}: pos ${moved.pos}, verdict ${JSON.stringify(moved.verdict)})`);
+  }
+  report();
+  await context.close();
+}
+
 async function testPanels(page, label, prefix) {
   for (const lang of ['zh-TW', 'en']) {
     const r = await page.evaluate((l) => edgestudy.ui.set({ lang: l }), lang);
@@ -296,6 +400,8 @@ async function testPage(browser, url, origin, label, prefix) {
   await page.screenshot({ path: path.join(outDir, `${prefix}-light-after-reload.png`) });
   report();
   await context.close();
+
+  if (prefix === 'single') await testQuiz(browser, url, origin, label, prefix);
 
   // A zh-TW browser with no saved choice defaults to Traditional Chinese.
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-TW' });

@@ -225,35 +225,6 @@ const calc::step* step_by_id(const std::vector<calc::step>& steps, std::string_v
     return nullptr;
 }
 
-void steps_table(const app_state& st, const char* id, const std::vector<calc::step>& steps) {
-    const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
-    if (!ImGui::BeginTable(id, 5, flags)) return;
-    ImGui::TableSetupColumn("#", ImGuiTableColumnFlags_WidthFixed, ImGui::CalcTextSize("00").x);
-    ImGui::TableSetupColumn(tr(st, "calc.ui.col.step"), ImGuiTableColumnFlags_WidthStretch, 1.25f);
-    ImGui::TableSetupColumn(tr(st, "calc.ui.col.formula"), ImGuiTableColumnFlags_WidthStretch, 1.2f);
-    ImGui::TableSetupColumn(tr(st, "calc.ui.col.substituted"), ImGuiTableColumnFlags_WidthStretch, 1.45f);
-    ImGui::TableSetupColumn(tr(st, "calc.ui.col.result"), ImGuiTableColumnFlags_WidthStretch, 1.0f);
-    ImGui::TableHeadersRow();
-    int n = 0;
-    for (const auto& s : steps) {
-        ImGui::TableNextRow();
-        ImGui::TableNextColumn();
-        ImGui::Text("%d", ++n);
-        ImGui::TableNextColumn();
-        text_wrapped(s.title.c_str());
-        ImGui::TableNextColumn();
-        text_wrapped(s.formula.c_str());
-        ImGui::TableNextColumn();
-        text_wrapped(s.substituted.c_str());
-        ImGui::TableNextColumn();
-        ImGui::PushStyleColor(ImGuiCol_Text, result_color());
-        // "= 112"; a sentence (the bound) without the sign, so it wraps as one paragraph.
-        const bool number = !s.result.empty() && (std::isdigit(static_cast<unsigned char>(s.result[0])) || s.result[0] == '-');
-        text_wrapped(number ? ("= " + s.result).c_str() : s.result.c_str());
-        ImGui::PopStyleColor();
-    }
-    ImGui::EndTable();
-}
 
 void result_row(const app_state& st, const char* label_key, const std::string& value, const std::string& note = {}) {
     ImGui::TableNextRow();
@@ -727,6 +698,36 @@ void panel_calculators(app_state& st, const panel_def&) {
     ImGui::Spacing();
     heading(st, tr(st, "panel.common.sheet_heading"));
     bullet_lines(tr(st, "panel.calculators.sheet"));
+}
+
+void steps_table(const app_state& st, const char* id, const std::vector<calc::step>& steps) {
+    const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
+    if (!ImGui::BeginTable(id, 5, flags)) return;
+    ImGui::TableSetupColumn("#", ImGuiTableColumnFlags_WidthFixed, ImGui::CalcTextSize("00").x);
+    ImGui::TableSetupColumn(tr(st, "calc.ui.col.step"), ImGuiTableColumnFlags_WidthStretch, 1.25f);
+    ImGui::TableSetupColumn(tr(st, "calc.ui.col.formula"), ImGuiTableColumnFlags_WidthStretch, 1.2f);
+    ImGui::TableSetupColumn(tr(st, "calc.ui.col.substituted"), ImGuiTableColumnFlags_WidthStretch, 1.45f);
+    ImGui::TableSetupColumn(tr(st, "calc.ui.col.result"), ImGuiTableColumnFlags_WidthStretch, 1.0f);
+    ImGui::TableHeadersRow();
+    int n = 0;
+    for (const auto& s : steps) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::Text("%d", ++n);
+        ImGui::TableNextColumn();
+        text_wrapped(s.title.c_str());
+        ImGui::TableNextColumn();
+        text_wrapped(s.formula.c_str());
+        ImGui::TableNextColumn();
+        text_wrapped(s.substituted.c_str());
+        ImGui::TableNextColumn();
+        ImGui::PushStyleColor(ImGuiCol_Text, result_color());
+        // "= 112"; a sentence (the bound) without the sign, so it wraps as one paragraph.
+        const bool number = !s.result.empty() && (std::isdigit(static_cast<unsigned char>(s.result[0])) || s.result[0] == '-');
+        text_wrapped(number ? ("= " + s.result).c_str() : s.result.c_str());
+        ImGui::PopStyleColor();
+    }
+    ImGui::EndTable();
 }
 
 }  // namespace es::ui

@@ -3,6 +3,7 @@
 // and draws. Panels that later issues fill start as an introduction of what they hold.
 #pragma once
 
+#include "calc/step.h"
 #include "ui/app.h"
 
 #include <span>
@@ -25,6 +26,7 @@ void panel_calculators(app_state& st, const panel_def& self);
 void panel_models(app_state& st, const panel_def& self);
 void panel_roofline(app_state& st, const panel_def& self);
 void panel_architectures(app_state& st, const panel_def& self);
+void panel_quiz(app_state& st, const panel_def& self);
 // The distillation (temperature softmax) section of the Calculators panel (panel_calc_kd.cpp).
 void draw_kd_calculator(app_state& st);
 // The network section (per-layer table, totals, memory by precision; panel_calc_network.cpp).
@@ -34,5 +36,7 @@ void draw_network_calculator(app_state& st);
 void text_wrapped(const char* s);
 void bullet_lines(const char* lines);  // one bullet per '\n'-separated line
 void heading(const app_state& st, const char* s);
+// A worked solution: one row per step (title, formula, numbers substituted, result).
+void steps_table(const app_state& st, const char* id, const std::vector<calc::step>& steps);
 
 }  // namespace es::ui
