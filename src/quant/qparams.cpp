@@ -1,0 +1,76 @@
+// qparams: parameter choice and fake quantization shared by PTQ, QAT and the INT8 engine.
+#include "quant/qparams.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace es::quant {
+
+tensor_q act_params(float rmin, float rmax, int bits) {
+    tensor_q p;
+    p.qmin = -(1 << (bits - 1));
+    p.qmax = (1 << (bits - 1)) - 1;
+    if (!std::isfinite(rmin)) rmin = 0.0f;
+    if (!std::isfinite(rmax)) rmax = 0.0f;
+    rmin = std::min(rmin, 0.0f);
+    rmax = std::max(rmax, 0.0f);
+    if (rmax - rmin < 1e-8f) rmax = rmin + 1e-8f;
+    p.scale = (rmax - rmin) / static_cast<float>(p.qmax - p.qmin);
+    const double z = std::round(static_cast<double>(p.qmin) - static_cast<double>(rmin) / p.scale);
+    p.zero_point = static_cast<std::int32_t>(std::clamp<double>(z, p.qmin, p.qmax));
+    return p;
+}
+
+weight_q weight_params(const float* w, int cout, int per, int bits, bool per_channel, bool restricted) {
+    weight_q q;
+    q.qmax = (1 << (bits - 1)) - 1;
+    q.qmin = restricted ? -q.qmax : -(1 << (bits - 1));
+    // Full range: S = a / ((q_max - q_min) / 2); restricted: S = a / q_max.
+    const float denom = restricted ? static_cast<float>(q.qmax) : static_cast<float>(q.qmax - q.qmin) / 2.0f;
+    q.scale.assign(static_cast<std::size_t>(cout), 0.0f);
+    float all = 0.0f;
+    for (int c = 0; c < cout; ++c) {
+        float a = 0.0f;
+        for (int i = 0; i < per; ++i) a = std::max(a, std::fabs(w[static_cast<std::size_t>(c) * per + i]));
+        q.scale[static_cast<std::size_t>(c)] = a;
+        all = std::max(all, a);
+    }
+    for (auto& s : q.scale) {
+        const float a = per_channel ? s : all;
+        s = a > 0.0f ? a / denom : 1.0f;  // an all-zero filter: any scale, every q is 0
+    }
+    return q;
+}
+
+std::int32_t quantize(float r, float scale, std::int32_t zp, std::int32_t qmin, std::int32_t qmax) {
+    const float v = std::round(r / scale);
+    if (v != v) return zp;
+    const float z = v + static_cast<float>(zp);
+    return static_cast<std::int32_t>(std::clamp(z, static_cast<float>(qmin), static_cast<float>(qmax)));
+}
+
+float fake_quant(float r, const tensor_q& p) {
+    return p.scale * static_cast<float>(quantize(r, p.scale, p.zero_point, p.qmin, p.qmax) - p.zero_point);
+}
+
+std::vector<std::int8_t> quantize_weights(const float* w, int cout, int per, const weight_q& q) {
+    std::vector<std::int8_t> out(static_cast<std::size_t>(cout) * static_cast<std::size_t>(per));
+    for (int c = 0; c < cout; ++c)
+        for (int i = 0; i < per; ++i) {
+            const std::size_t k = static_cast<std::size_t>(c) * per + i;
+            out[k] = static_cast<std::int8_t>(quantize(w[k], q.scale[static_cast<std::size_t>(c)], 0, q.qmin, q.qmax));
+        }
+    return out;
+}
+
+void fake_quant_weights(float* w, int cout, int per, const weight_q& q) {
+    for (int c = 0; c < cout; ++c) {
+        const float s = q.scale[static_cast<std::size_t>(c)];
+        for (int i = 0; i < per; ++i) {
+            float& x = w[static_cast<std::size_t>(c) * per + i];
+            x = s * static_cast<float>(quantize(x, s, 0, q.qmin, q.qmax));
+        }
+    }
+}
+
+}  // namespace es::quant
