@@ -73,4 +73,25 @@ void fake_quant_weights(float* w, int cout, int per, const weight_q& q) {
     }
 }
 
+std::vector<int> param_source(const engine::model& m) {
+    std::vector<int> src(m.tensors.size(), -1);
+    for (const auto& n : m.nodes) {
+        switch (n.type) {
+        case engine::op::op_input:
+            for (int t : n.out) src[static_cast<std::size_t>(t)] = t;
+            break;
+        case engine::op::op_split:
+        case engine::op::op_shuffle:
+        case engine::op::op_maxpool:
+            for (int t : n.out) src[static_cast<std::size_t>(t)] = src[static_cast<std::size_t>(n.in[0])];
+            break;
+        case engine::op::op_softmax:
+            break;
+        default:
+            for (int t : n.out) src[static_cast<std::size_t>(t)] = t;
+        }
+    }
+    return src;
+}
+
 }  // namespace es::quant

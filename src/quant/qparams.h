@@ -17,6 +17,8 @@
 //   rounding     half away from zero (std::round), as the integer kernels.
 #pragma once
 
+#include "engine/model.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -48,5 +50,12 @@ float fake_quant(float r, const tensor_q& p);
 std::vector<std::int8_t> quantize_weights(const float* w, int cout, int per, const weight_q& q);
 // In place: w = S_c * round(w / S_c), clamped (fake quantization of weights).
 void fake_quant_weights(float* w, int cout, int per, const weight_q& q);
+
+// Which tensor's quantization parameters each tensor of an OPTIMIZED model uses: itself for
+// the input and the outputs of conv, fc, add, act, concat, pooling by average, global
+// average pool, batch norm and SE; its input's for split, shuffle and max pool (they move
+// int8 values unchanged); -1 for softmax outputs (the engine leaves int8 before softmax).
+// Only tensors with source[t] == t are calibrated (PTQ) or fake-quantized (QAT).
+std::vector<int> param_source(const engine::model& m);
 
 }  // namespace es::quant
