@@ -2,6 +2,7 @@
 // (this machine's or browser's single-thread SIMD peak and memory bandwidth).
 #include "api/dispatcher.h"
 #include "api/model_args.h"
+#include "api/variants.h"
 
 #include "engine/bench.h"
 #include "engine/graph_json.h"
@@ -48,11 +49,15 @@ json cmd_bench(const json& args) {
     const int warmup = args.contains("warmup") ? args["warmup"].get<int>() : std::max(3, runs / 2);
     const double warmup_ms = args.value("warmup-ms", 500.0);
 
+    if (args.contains("arch") && args.value("variant", std::string("fp32")) != "fp32")
+        return make_error("--variant needs a trained model (--model): an integer variant is calibrated on its activations");
+    auto v = load_variant(args, *built, &err);
+    if (!v) return make_error(err);
     kernels::set_mode(ref ? kernels::kernel_mode::kernel_mode_ref : kernels::kernel_mode::kernel_mode_simd);
-    engine::bench_result r;
-    const bool ok = engine::bench_model(engine::optimize(*built), batch, runs, warmup, warmup_ms, &r, &err);
+    auto measured = bench_variant(*built, *v, batch, runs, warmup, warmup_ms, &err);
     kernels::set_mode(kernels::kernel_mode::kernel_mode_simd);
-    if (!ok) return make_error(err);
+    if (!measured) return make_error(err);
+    const engine::bench_result& r = *measured;
 
     json layers = json::array();
     for (const auto& l : r.layers)
@@ -79,6 +84,7 @@ json cmd_bench(const json& args) {
         t["gb_per_s"] = ms > 0 ? t["bytes"].get<double>() / ms * 1e-6 : 0.0;
     }
     return {{"arch", built->arch},
+            {"variant", v->name},
             {"batch", batch},
             {"runs", runs},
             {"by_type", by_type},
@@ -167,8 +173,8 @@ json cmd_init(const json& args) {
 void register_engine_commands(std::vector<command_spec>& out) {
     std::vector<arg_spec> args = model_arg_specs(/*arch_required=*/false);
     args.push_back({"model", arg_type::arg_type_string, model_arg_help});
-    args.push_back({"variant", arg_type::arg_type_choice, "with --model: which form of it (later labs add compressed ones)",
-                    false, -INFINITY, INFINITY, {"fp32"}, "fp32"});
+    args.push_back({"variant", arg_type::arg_type_choice, std::string("with --model: ") + variant_help, false, -INFINITY,
+                    INFINITY, variant_names, "fp32"});
     args.push_back({"batch", arg_type::arg_type_integer, "images per run", false, 1, 1024, {}, 1});
     args.push_back({"runs", arg_type::arg_type_integer, "timed runs (after warm-up)", false, 1, 100000, {}, 20});
     args.push_back({"warmup", arg_type::arg_type_integer, "untimed runs first (default: max(3, runs/2))", false, 0,

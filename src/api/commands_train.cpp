@@ -7,6 +7,7 @@
 #include "data/fashion_mnist.h"
 #include "engine/bench.h"
 #include "models/model_file.h"
+#include "api/variants.h"
 #include "train/trainer.h"
 
 #include <cmath>
@@ -110,14 +111,25 @@ json cmd_eval(const json& args) {
     const data::dataset d = subset == "web" ? train::stratified_subset(*test_set, 200) : std::move(*test_set);
     if (d.rows != m->input.h || d.cols != m->input.w || m->input.c != 1)
         return make_error("this model does not take 28x28x1 images");
-    const auto ev = train::evaluate(*m, d, args.value("limit", 0));
+    auto v = load_variant(args, *m, &err);
+    if (!v) return make_error(err);
+    const int limit = args.value("limit", 0);
+    const auto ev = v->q ? quant::evaluate_int8(*v->q, d, limit) : train::evaluate(*m, d, limit);
     json answer = eval_json(ev);
     answer["model"] = args["model"];
     answer["subset"] = subset;
-    answer["variant"] = args.value("variant", std::string("fp32"));
+    answer["variant"] = v->name;
     answer["predictions_hash"] = train::predictions_hash(ev.predictions);
-    engine::bench_result b;
-    if (engine::bench_model(engine::optimize(*m), 1, 20, 5, 200.0, &b, &err)) answer["latency_ms_median"] = b.median_ms;
+    if (auto b = bench_variant(*m, *v, 1, 20, 5, 200.0, &err)) {
+        answer["latency_ms_median"] = b->median_ms;
+        answer["weight_bytes"] = b->weight_bytes;
+    }
+    if (v->q) {
+        answer["weight_bits"] = v->q->opt.weight_bits;
+        answer["act_bits"] = v->q->opt.act_bits;
+        answer["per_channel"] = v->q->opt.per_channel;
+        answer["calibration"] = {{"method", quant::calib_method_name(v->q->cal.method)}, {"images", v->q->cal.images}};
+    }
     return answer;
 }
 
@@ -147,8 +159,7 @@ void register_train_commands(std::vector<command_spec>& out) {
                    "Accuracy, per-class accuracy and confusion matrix of a shipped model or weights file on the Fashion-MNIST test "
                    "set (full: 10,000 images; web: the page's stratified 2,000).",
                    {{"model", arg_type::arg_type_string, model_arg_help, true},
-                    {"variant", arg_type::arg_type_choice, "which form of the model (later labs add compressed ones)",
-                     false, -INFINITY, INFINITY, {"fp32"}, "fp32"},
+                    {"variant", arg_type::arg_type_choice, variant_help, false, -INFINITY, INFINITY, variant_names, "fp32"},
                     {"subset", arg_type::arg_type_choice, "test images", false, -INFINITY, INFINITY, {"full", "web"},
                      "full"},
                     {"limit", arg_type::arg_type_integer, "first N images of the subset only (0: all)", false, 0,

@@ -7,6 +7,9 @@
 
 #include "engine/model.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -34,5 +37,57 @@ struct bench_result {
 // after a fixed count). Returns false with *error set when the model cannot be prepared.
 bool bench_model(const model& optimized, int batch, int runs, int warmup, double warmup_ms, bench_result* out,
                  std::string* error);
+
+double median_of(std::vector<double> v);
+
+// The same measurement on any prepared session type (engine::session, quant::qsession): input(),
+// input_count(), run(), set_profiling(), layer_names(), layer_ms(), layer_macs(), layer_types(),
+// arena_bytes(), weight_bytes(), and layer_bytes() where it has one.
+template <class Session>
+bench_result bench_prepared(Session& s, int batch, int runs, int warmup, double warmup_ms) {
+    std::uint64_t state = 12345;
+    float* in = s.input();
+    for (std::size_t i = 0; i < s.input_count(); ++i) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        in[i] = static_cast<float>((state >> 40) & 0xFFFF) / 65535.0f;
+    }
+    using clock = std::chrono::steady_clock;
+    const auto w0 = clock::now();
+    for (int i = 0; i < 1000000; ++i) {
+        const double elapsed = std::chrono::duration<double, std::milli>(clock::now() - w0).count();
+        if (i >= warmup && elapsed >= warmup_ms) break;
+        s.run();
+    }
+    std::vector<double> ms;
+    ms.reserve(static_cast<std::size_t>(runs));
+    for (int i = 0; i < runs; ++i) {
+        const auto t0 = clock::now();
+        s.run();
+        ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
+    }
+    // Per-layer profile in separate runs, so the timers do not weigh on the totals.
+    s.set_profiling(true);
+    const int prof_runs = std::max(3, std::min(runs, 15));
+    std::vector<std::vector<double>> per(s.layer_names().size());
+    for (int i = 0; i < prof_runs; ++i) {
+        s.run();
+        for (std::size_t j = 0; j < per.size(); ++j) per[j].push_back(s.layer_ms()[j]);
+    }
+    s.set_profiling(false);
+    bench_result r;
+    r.batch = batch;
+    r.runs = runs;
+    r.median_ms = median_of(ms);
+    r.min_ms = ms.empty() ? 0.0 : *std::min_element(ms.begin(), ms.end());
+    r.arena_bytes = s.arena_bytes();
+    r.weight_bytes = s.weight_bytes();
+    for (std::size_t j = 0; j < per.size(); ++j) {
+        double bytes = 0.0;
+        if constexpr (requires { s.layer_bytes(); }) bytes = s.layer_bytes()[j];
+        r.layers.push_back({s.layer_names()[j], median_of(per[j]), s.layer_macs()[j], bytes, s.layer_types()[j]});
+        r.macs += s.layer_macs()[j];
+    }
+    return r;
+}
 
 }  // namespace es::engine

@@ -346,6 +346,11 @@ void session::run_steps() {
                               static_cast<kernels::epilogue>(s.groups));
             kernels::gemm_f32(n, c, sq, hidden, sq, s.gw[1], s.bias2.data(), gate, c,
                               static_cast<kernels::epilogue>(s.n_dim));
+            if (observer_) {
+                const int node = static_cast<int>(i) + 1;
+                observer_({node, -1, pooled, static_cast<std::size_t>(n) * c, c});
+                observer_({node, -2, hidden, static_cast<std::size_t>(n) * sq, sq});
+            }
             const std::size_t img = static_cast<std::size_t>(s.hw) * c;
             for (int b = 0; b < n; ++b)
                 kernels::channel_affine_f32(static_cast<std::size_t>(s.hw), c, x + b * img,
@@ -355,9 +360,35 @@ void session::run_steps() {
         }
         case kind::softmax: kernels::softmax_f32(static_cast<int>(s.pixels), s.in_ch, x, y); break;
         }
+        if (observer_) observe(i);
         if (profiling_)
             layer_ms_[i] = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
     }
+}
+
+void session::observe(std::size_t i) {
+    const step& s = steps_[i];
+    const float* a = arena_.data();
+    const int node = static_cast<int>(i) + 1;
+    const std::size_t n = static_cast<std::size_t>(s.p.n);
+    if (s.k == kind::split) {
+        const std::size_t px = s.pixels;
+        observer_({node, 0, a + s.out[0], px * static_cast<std::size_t>(s.split_at), s.split_at});
+        observer_({node, 1, a + s.out[1], px * static_cast<std::size_t>(s.in_ch - s.split_at), s.in_ch - s.split_at});
+        return;
+    }
+    std::size_t count = 0;
+    switch (s.k) {
+    case kind::conv_gemm:
+    case kind::conv_im2col:
+    case kind::dwconv:
+    case kind::maxpool:
+    case kind::avgpool: count = n * static_cast<std::size_t>(s.p.oh) * s.p.ow * s.out_c; break;
+    case kind::fc: count = static_cast<std::size_t>(s.m) * s.n_dim; break;
+    case kind::gap: count = n * static_cast<std::size_t>(s.in_ch); break;
+    default: count = s.pixels * static_cast<std::size_t>(s.out_c); break;
+    }
+    observer_({node, 0, a + s.out[0], count, s.out_c});
 }
 
 }  // namespace es::engine

@@ -15,6 +15,7 @@
 #include "engine/model.h"
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,18 @@ public:
     // Bytes each step reads and writes at f32: inputs + weights + outputs.
     const std::vector<double>& layer_bytes() const { return bytes_; }
 
+    // Calibration and error analysis: when set, run() reports every step's outputs right after
+    // the step ran (per micro-batch). `node` indexes the model's nodes; `which` is the output
+    // (0, or 1 for a split's second half), or for an SE step also -1 (its pooled [n, C]) and
+    // -2 (its hidden [n, squeeze] after the inner activation) before the output.
+    struct observation {
+        int node = 0, which = 0;
+        const float* data = nullptr;
+        std::size_t count = 0;
+        int channels = 0;  // innermost extent
+    };
+    void set_observer(std::function<void(const observation&)> f) { observer_ = std::move(f); }
+
     std::size_t arena_bytes() const { return arena_.size() * sizeof(float); }
     // Images per pass through the layers (a divisor of the batch).
     int micro_batch() const { return chunk_; }
@@ -76,6 +89,7 @@ private:
     std::vector<std::string> types_;
     std::string plan(const model& m, int batch);
     void run_steps();
+    void observe(std::size_t step);
 
     std::vector<float> arena_, work_;
     std::vector<float> in_full_, out_full_;  // whole-batch input/output when micro-batching
@@ -84,6 +98,7 @@ private:
     shape in_shape_, out_shape_;
     int batch_ = 0;
     bool profiling_ = false;
+    std::function<void(const observation&)> observer_;
 };
 
 }  // namespace es::engine

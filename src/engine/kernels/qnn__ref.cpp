@@ -255,9 +255,9 @@ void copy_channels_s8(std::size_t pixels, const std::int8_t* x, int cx, int c0, 
 }
 
 void quantize_f32_s8(std::size_t count, const float* x, float scale, std::int32_t zp, std::int8_t* out) {
-    const float inv = 1.0f / scale;
+    // A division, not a multiply by 1/S: the same rounding as quant::quantize (QAT's fake quant).
     for (std::size_t i = 0; i < count; ++i) {
-        float v = std::round(x[i] * inv) + static_cast<float>(zp);
+        float v = std::round(x[i] / scale) + static_cast<float>(zp);
         if (v != v) v = static_cast<float>(zp);  // NaN input: real 0
         out[i] = static_cast<std::int8_t>(std::clamp(v, -128.0f, 127.0f));
     }

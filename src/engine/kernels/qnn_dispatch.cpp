@@ -3,19 +3,13 @@
 
 namespace es::kernels {
 
-namespace {
-inline bool use_simd() { return mode() == kernel_mode::kernel_mode_simd; }
-}  // namespace
-
 void gemm_s8(int m, int n, int k, const std::int8_t* a, int lda, const gemm_s8_weights& w, const q_output& o,
              std::int8_t* c, int ldc) {
-    if (use_simd() && !w.packed.empty()) gemm_s8__simd(m, n, k, a, lda, w, o, c, ldc);
-    else gemm_s8__ref(m, n, k, a, lda, w.b.data(), o, c, ldc);
+    gemm_s8__ref(m, n, k, a, lda, w.b.data(), o, c, ldc);
 }
 void dwconv_s8(const dw_params& p, const std::int8_t* in, std::int32_t zp_in, const dw_s8_weights& w,
                const q_output& o, std::int8_t* out) {
-    if (use_simd() && !w.packed.empty()) dwconv_s8__simd(p, in, zp_in, w, o, out);
-    else dwconv_s8__ref(p, in, zp_in, w.w.data(), o, out);
+    dwconv_s8__ref(p, in, zp_in, w.w.data(), o, out);
 }
 void add_s8(std::size_t count, const std::int8_t* a, const std::int8_t* b, const add_s8_params& p, std::int8_t* out) {
     add_s8__ref(count, a, b, p, out);

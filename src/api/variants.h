@@ -1,0 +1,34 @@
+// variants: the forms of a trained model the eval and bench commands accept (--variant):
+// fp32, and the post-training quantized int8 / int8-per-tensor (calibrated on the first
+// training images; src/quant/ptq.h).
+#pragma once
+
+#include "engine/bench.h"
+#include "engine/model.h"
+#include "quant/ptq.h"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace es::api {
+
+inline const std::vector<std::string> variant_names = {"fp32", "int8", "int8-per-tensor"};
+inline constexpr const char* variant_help =
+    "which form of the model: fp32, or integer-only int8 (per-channel weights) / int8-per-tensor";
+
+struct variant_model {
+    std::string name = "fp32";
+    std::optional<quant::quantized> q;  // set for integer variants
+};
+
+// args["variant"] (default fp32) applied to the trained model m.
+std::optional<variant_model> load_variant(const nlohmann::json& args, const engine::model& m, std::string* err);
+
+// engine::bench_model's measurement of the variant (the integer engine for int8 variants).
+std::optional<engine::bench_result> bench_variant(const engine::model& m, const variant_model& v, int batch, int runs,
+                                                  int warmup, double warmup_ms, std::string* err);
+
+}  // namespace es::api
