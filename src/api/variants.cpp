@@ -2,6 +2,7 @@
 
 #include "data/fashion_mnist.h"
 #include "quant/qsession.h"
+#include "train/trainer.h"
 
 namespace es::api {
 
@@ -14,9 +15,12 @@ std::optional<variant_model> load_variant(const nlohmann::json& args, const engi
         *err = "unknown variant '" + v.name + "'";
         return std::nullopt;
     }
-    auto calib = data::load_fashion_mnist(data::fashion_mnist_dir(), data::split::train, err);
-    if (!calib) return std::nullopt;
-    auto q = quant::quantize_ptq(m, *calib, spec->calib_images, spec->calib, spec->opt, err);
+    auto train = data::load_fashion_mnist(data::fashion_mnist_dir(), data::split::train, err);
+    if (!train) return std::nullopt;
+    // The page's training subset (600 per class; in the page the embedded split already is
+    // it), so that the page and the CLI calibrate on the same images.
+    const data::dataset calib = train::stratified_subset(*train, 600);
+    auto q = quant::quantize_ptq(m, calib, spec->calib_images, spec->calib, spec->opt, err);
     if (!q) return std::nullopt;
     v.q = std::move(*q);
     return v;

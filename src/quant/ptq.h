@@ -7,7 +7,8 @@
 //
 // Named variants (the CLI's --variant):
 //   int8             8-bit weights per output channel ([-127, 127]), 8-bit asymmetric activations,
-//                    min/max calibration on the first 256 training images
+//                    min/max calibration on the first 256 images of the page's training subset
+//                    (the first 600 of each class, in dataset order)
 //   int8-per-tensor  the same with one weight scale per layer
 #pragma once
 
