@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
     cli.add_option("--arch", arch, "An Architectures panel request as JSON, e.g. '{\"preset\":\"snv1_stage2\",\"shuffle_step\":3}'");
     std::string quiz;
     cli.add_option("--quiz", quiz, "A Quiz panel request as JSON, e.g. '{\"start\":\"generated\"}'");
+    std::string qlab;
+    cli.add_option("--qlab", qlab,
+                   "A Quantization model-tab request as JSON, e.g. '{\"weight_bits\":4,\"action\":\"run\"}' "
+                   "(with --wait-lab the screenshot waits for its measurement)");
     bool wait_lab = false;
     cli.add_flag("--wait-lab", wait_lab, "With --frames: keep drawing until the Model lab's job is done");
     try {
@@ -75,7 +79,7 @@ int main(int argc, char** argv) {
     if (!lang.empty()) req["lang"] = lang;
     if (!theme.empty()) req["theme"] = theme;
     for (auto [flag, key, text] : {std::tuple{"--lab", "lab", &lab}, std::tuple{"--arch", "arch", &arch},
-                                        std::tuple{"--quiz", "quiz", &quiz}}) {
+                                        std::tuple{"--quiz", "quiz", &quiz}, std::tuple{"--qlab", "qlab", &qlab}}) {
         if (text->empty()) continue;
         auto parsed = nlohmann::json::parse(*text, nullptr, false);
         if (parsed.is_discarded()) {
@@ -98,6 +102,7 @@ int main(int argc, char** argv) {
     for (int n = 0; !glfwWindowShouldClose(app.window); ++n) {
         es::platform::glfw_app_frame(app);
         if (wait_lab && es::ui::models_lab_state(app.st).value("job", std::string("none")) != "none") continue;
+        if (wait_lab && es::ui::quant_lab_state(app.st).value("phase", std::string("idle")) != "idle") continue;
         if (frames > 0 && n + 1 >= frames) {
             if (!screenshot.empty()) {
                 int w = 0, h = 0;

@@ -159,6 +159,7 @@ void app_frame(app_state& st) {
     st.framebuffer_h = io.DisplaySize.y;
     handle_shortcuts(st);
     models_lab_tick(st);  // the Model lab's jobs advance every frame, whichever tab is open
+    quant_lab_tick(st);   // so does the Quantization panel's measurement
 
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(io.DisplaySize);
@@ -214,14 +215,17 @@ nlohmann::json ui_state_json(const app_state& st) {
             {"tabs", tabs},
             {"lab", models_lab_state(st)},
             {"arch", architectures_state(st)},
-            {"quiz", quiz_state(st)}};
+            {"quiz", quiz_state(st)},
+            {"qlab", quant_lab_state(st)}};
 }
 
 nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     if (!req.is_object()) return api::make_error("ui request must be a JSON object");
     for (auto& [k, v] : req.items()) {
-        if (k != "panel" && k != "lang" && k != "theme" && k != "ui_scale" && k != "lab" && k != "arch" && k != "quiz")
-            return api::make_error("unknown ui field \"" + k + "\" (known: panel, lang, theme, ui_scale, lab, arch, quiz)");
+        if (k != "panel" && k != "lang" && k != "theme" && k != "ui_scale" && k != "lab" && k != "arch" && k != "quiz" &&
+            k != "qlab")
+            return api::make_error("unknown ui field \"" + k +
+                                   "\" (known: panel, lang, theme, ui_scale, lab, arch, quiz, qlab)");
     }
     // Validate everything before changing anything.
     std::optional<panel_id> panel;
@@ -255,6 +259,10 @@ nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     }
     if (auto it = req.find("arch"); it != req.end()) {
         nlohmann::json r = architectures_apply(st, *it);
+        if (api::is_error(r)) return r;
+    }
+    if (auto it = req.find("qlab"); it != req.end()) {
+        nlohmann::json r = quant_lab_apply(st, *it);
         if (api::is_error(r)) return r;
     }
     nlohmann::json answer = {{"ok", true}};

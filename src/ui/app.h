@@ -88,6 +88,7 @@ struct app_state {
     std::shared_ptr<roofline_panel> roofline; // Roofline: device, measured peak and layers
     std::shared_ptr<struct quiz_panel> quiz;  // Quiz: progress store, the drill, its question (panel_quiz.cpp)
     std::shared_ptr<struct arch_panel> arch;  // Architectures: the explorer's inputs and caches (panel_architectures.cpp)
+    std::shared_ptr<struct quant_lab_panel> quant_lab;  // Quantization, model tab: PTQ lab (panel_quant_lab.cpp)
 };
 
 // Loads settings from hooks.data_dir, picks the language (stored, else the locale).
@@ -120,6 +121,15 @@ nlohmann::json architectures_apply(app_state& st, const nlohmann::json& request)
 //  "continue", "finish", "quit", "export", "import": TEXT, "advance_days": N}.
 nlohmann::json quiz_state(const app_state& st);
 nlohmann::json quiz_apply(app_state& st, const nlohmann::json& request);
+
+// The Quantization panel's model tab (panels/panel_quant_lab.cpp): advance its measurement
+// within a frame budget; its state; a "qlab" request {"model", "weight_bits", "act_bits",
+// "per_channel", "restricted", "calibration": "minmax"|"moving_average"|"percentile",
+// "calib_images", "percentile", "layer": NAME, "action": "run"|"cancel"|"trace", "image", "y",
+// "x", "channel"} (settings re-quantize at once; a refused one changes nothing).
+void quant_lab_tick(app_state& st);
+nlohmann::json quant_lab_state(const app_state& st);
+nlohmann::json quant_lab_apply(app_state& st, const nlohmann::json& request);
 
 // Short alias for a translated string in the current language.
 inline const char* tr(const app_state& st, std::string_view key) { return i18n::tr(st.lang, key); }

@@ -32,6 +32,9 @@ void draw_kd_calculator(app_state& st);
 // The network section (per-layer table, totals, memory by precision; panel_calc_network.cpp).
 void draw_network_calculator(app_state& st);
 
+// The Quantization panel's model tab: PTQ of a shipped model measured in place (panel_quant_lab.cpp).
+void draw_quant_lab(app_state& st);
+
 // Shared drawing helpers.
 void text_wrapped(const char* s);
 void bullet_lines(const char* lines);  // one bullet per '\n'-separated line
