@@ -52,6 +52,18 @@ EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a -s "-screen 0 1400x10
 grep -q '"answers":1' "$out/state-quiz.json" && grep -q '"format": "edgestudy-progress"' "$home/progress.json" ||
     { echo "the quiz did not record and save an answer"; cat "$out/state-quiz.json"; exit 1; }
 echo "ok: quiz (answer recorded, progress saved)"
+# The quantization lab on the desktop: a model quantized, a worked integer output equal to the engine's.
+EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a -s "-screen 0 1400x2000x24" \
+    "$app" --frames 4 --lang en --panel quantization --size 1280x1900 \
+    --qlab '{"model":"tiny_mobilenet_v3","calib_images":64,"action":"trace","image":2,"y":3,"x":4,"channel":1}' \
+    --screenshot "$out/desktop-en-quantization.png" > "$out/state-qlab.json"
+python3 - "$out/state-qlab.json" <<'PY' || { echo "the quantization lab did not trace an integer output"; cat "$out/state-qlab.json"; exit 1; }
+import json, sys
+q = json.load(open(sys.argv[1]))["qlab"]
+assert q["ready"] and q["model"] == "tiny_mobilenet_v3", q
+assert q["trace"]["out_q"] == q["trace"]["engine_q"] and q["trace"]["terms"] > 0, q
+PY
+echo "ok: quantization lab"
 # The language chosen last was saved and is remembered by the next run.
 EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a "$app" --frames 2 --screenshot "$out/desktop-remembered.png" > "$out/state-remembered.json"
 grep -q '"lang":"en"' "$out/state-remembered.json" || { echo "language not remembered"; cat "$out/state-remembered.json"; exit 1; }

@@ -124,9 +124,9 @@ async function testApi(page, label) {
 
 // The reference answer of `eval --model NAME --subset web` from a CLI (wasm under node,
 // or native), which reads Debian's full test split and picks the same 2,000 images.
-function cliEval(cli, name) {
+function cliEval(cli, name, extra = []) {
   const cmd = cli.endsWith('.js') ? ['/usr/bin/node', [cli]] : [cli, []];
-  const r = spawnSync(cmd[0], [...cmd[1], 'eval', '--model', name, '--subset', 'web', '--json'], { encoding: 'utf8' });
+  const r = spawnSync(cmd[0], [...cmd[1], 'eval', '--model', name, '--subset', 'web', ...extra, '--json'], { encoding: 'utf8' });
   try { return JSON.parse(r.stdout); } catch { return { error: `${cli}: ${r.stderr}` }; }
 }
 
@@ -193,6 +193,48 @@ async function testModelLab(page, label, prefix) {
     `${label}: fine-tuned 12 steps in the page, then evaluated (${after.eval?.accuracy})`);
   await page.screenshot({ path: path.join(outDir, `${prefix}-models-finetune.png`) });
   await page.evaluate(() => edgestudy.ui.set({ lab: { action: 'reset' } }));
+}
+
+// The quantization lab: INT8 in the page predicts exactly what the wasm CLI and the native
+// build predict (integer arithmetic is bit-exact); the panel's sliced measurement runs while
+// frames keep coming and agrees with `eval --variant int8`; a worked integer output equals
+// the engine's.
+async function testQuantLab(page, label, prefix) {
+  const name = 'tiny_mobilenet_v3';
+  const inPage = await page.evaluate((n) => edgestudy.run({ cmd: 'eval', model: n, subset: 'web', variant: 'int8' }), name);
+  const ref = cliEval(wasmCli, name, ['--variant', 'int8']);
+  check(inPage.n === 2000 && inPage.predictions_hash === ref.predictions_hash && inPage.weight_bytes === ref.weight_bytes,
+    `${label}: INT8 ${name}: page ${inPage.accuracy} (${inPage.predictions_hash}, ${inPage.weight_bytes} B) = wasm CLI ${ref.accuracy} (${ref.predictions_hash})`);
+  if (fs.existsSync(nativeCli)) {
+    const nat = cliEval(nativeCli, name, ['--variant', 'int8']);
+    check(nat.predictions_hash === inPage.predictions_hash, `${label}: INT8 predictions equal the native build's (${nat.accuracy})`);
+  }
+  await page.evaluate(() => edgestudy.ui.set({ panel: 'quantization', lang: 'en' }));
+  const f0 = await page.evaluate(() => edgestudy.ui.get().frame);
+  const r = await page.evaluate((n) => edgestudy.ui.set({ qlab: { model: n, weight_bits: 8, per_channel: true, calibration: 'minmax', calib_images: 256, action: 'run' } }), name);
+  check(r.ok === true, `${label}: quantization lab run starts (${JSON.stringify(r)})`);
+  await page.waitForFunction(() => edgestudy.ui.get().qlab.phase === 'idle', null, { timeout: 300_000, polling: 200 });
+  const q = await page.evaluate(() => edgestudy.ui.get().qlab);
+  const f1 = await page.evaluate(() => edgestudy.ui.get().frame);
+  check(q.int8_accuracy === inPage.accuracy && q.fp32_accuracy > 0.85 && q.fp32_ms > 0 && q.int8_ms > 0,
+    `${label}: the panel measured FP32 ${q.fp32_accuracy} / INT8 ${q.int8_accuracy} (= eval --variant int8), ${q.fp32_ms?.toFixed(3)} vs ${q.int8_ms?.toFixed(3)} ms`);
+  check(q.frames_while_busy >= 10 && f1 - f0 >= q.frames_while_busy, `${label}: frames kept coming (${q.frames_while_busy} busy frames)`);
+  check(q.int8_bytes > 0 && q.int8_bytes * 3 < q.fp32_bytes, `${label}: INT8 weights ${q.int8_bytes} B vs FP32 ${q.fp32_bytes} B`);
+  const t = await page.evaluate(() => edgestudy.ui.set({ qlab: { action: 'trace', image: 5, y: 1, x: 2, channel: 3 } }));
+  await frames(page, 3);
+  const tr = (await page.evaluate(() => edgestudy.ui.get().qlab)).trace;
+  check(t.ok === true && tr && tr.out_q === tr.engine_q && tr.terms > 0, `${label}: worked integer output ${tr?.out_q} = engine ${tr?.engine_q} (${tr?.terms} products)`);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-quant-lab.png`) });
+  await page.evaluate(() => edgestudy.ui.set({ lang: 'zh-TW' }));
+  await frames(page, 3);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-quant-lab-zh-TW.png`) });
+  await page.evaluate(() => edgestudy.ui.set({ lang: 'en' }));
+  const before = (await page.evaluate(() => edgestudy.ui.get().qlab)).settings;
+  const bad = await page.evaluate(() => [edgestudy.ui.set({ qlab: { weight_bits: 9 } }), edgestudy.ui.set({ qlab: { calibration: 'magic' } }),
+                                         edgestudy.ui.set({ qlab: { calib_images: 0 } }), edgestudy.ui.set({ qlab: { action: 'trace', y: 999 } })]);
+  const after = (await page.evaluate(() => edgestudy.ui.get().qlab)).settings;
+  check(bad.every((b) => typeof b.error === 'string') && JSON.stringify(before) === JSON.stringify(after),
+    `${label}: bad quantization requests answer errors, settings untouched (${bad.map((b) => b.error).join(' | ')})`);
 }
 
 // The architecture explorer: each family's block drawn in the page counts what the engine's
@@ -384,6 +426,7 @@ async function testPage(browser, url, origin, label, prefix) {
   await testApi(page, label);
   if (prefix === 'single') await testModelLab(page, label, prefix);
   if (prefix === 'single') await testArchitectures(page, label, prefix);
+  if (prefix === 'single') await testQuantLab(page, label, prefix);
   await testPanels(page, label, prefix);
   await testKeyboard(page, label);
   await testResize(page, label);
