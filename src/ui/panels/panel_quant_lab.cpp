@@ -410,9 +410,11 @@ nlohmann::json quant_lab_apply(app_state& st, const nlohmann::json& req) {
     if (!req.is_object()) return api::make_error("\"qlab\" must be an object");
     static const char* known[] = {"model", "weight_bits", "act_bits", "per_channel", "restricted", "calibration",
                                   "calib_images", "percentile", "action", "layer", "image", "y", "x", "channel"};
-    for (auto& [k, v] : req.items())
-        if (std::none_of(std::begin(known), std::end(known), [&](const char* n) { return k == n; }))
-            return api::make_error("unknown qlab field \"" + k + "\"");
+    for (auto it = req.begin(); it != req.end(); ++it) {
+        const std::string key = it.key();  // a copy: clang 14 cannot capture structured bindings
+        if (std::none_of(std::begin(known), std::end(known), [&](const char* n) { return key == n; }))
+            return api::make_error("unknown qlab field \"" + key + "\"");
+    }
     quant_lab_panel& qp = state(st);
     lab::quant_settings s = qp.pending;
     try {
