@@ -49,6 +49,35 @@ json cmd_bench(const json& args) {
     const int warmup = args.contains("warmup") ? args["warmup"].get<int>() : std::max(3, runs / 2);
     const double warmup_ms = args.value("warmup-ms", 500.0);
 
+    if (args.contains("variants")) {
+        if (!args.contains("model")) return make_error("--variants needs a trained model (--model)");
+        std::vector<variant_model> vs;
+        std::string list = args["variants"].get<std::string>();
+        for (std::size_t a = 0; a <= list.size();) {
+            const std::size_t b = std::min(list.find(',', a), list.size());
+            json one = {{"variant", list.substr(a, b - a)}};
+            if (std::find(variant_names.begin(), variant_names.end(), one["variant"].get<std::string>()) ==
+                variant_names.end())
+                return make_error("--variants: unknown variant '" + one["variant"].get<std::string>() + "' (known: fp32, int8, int8-per-tensor)");
+            auto v = load_variant(one, *built, &err);
+            if (!v) return make_error(err);
+            vs.push_back(std::move(*v));
+            a = b + 1;
+        }
+        kernels::set_mode(ref ? kernels::kernel_mode::kernel_mode_ref : kernels::kernel_mode::kernel_mode_simd);
+        auto rows = bench_interleaved(*built, vs, batch, runs, warmup_ms, &err);
+        kernels::set_mode(kernels::kernel_mode::kernel_mode_simd);
+        if (!rows) return make_error(err);
+        json out = json::array();
+        for (const auto& r : *rows)
+            out.push_back({{"variant", r.variant},
+                           {"latency_ms_median", r.median_ms},
+                           {"latency_ms_min", r.min_ms},
+                           {"weight_bytes", r.weight_bytes},
+                           {"ratio_vs_first", rows->front().median_ms > 0 ? r.median_ms / rows->front().median_ms : 0.0}});
+        return {{"arch", built->arch}, {"batch", batch}, {"runs", runs}, {"warmup_ms", warmup_ms},
+                {"kernels", ref ? "reference" : kernels::simd_backend()}, {"interleaved", true}, {"variants", out}};
+    }
     if (args.contains("arch") && args.value("variant", std::string("fp32")) != "fp32")
         return make_error("--variant needs a trained model (--model): an integer variant is calibrated on its activations");
     auto v = load_variant(args, *built, &err);
@@ -175,6 +204,8 @@ void register_engine_commands(std::vector<command_spec>& out) {
     args.push_back({"model", arg_type::arg_type_string, model_arg_help});
     args.push_back({"variant", arg_type::arg_type_choice, std::string("with --model: ") + variant_help, false, -INFINITY,
                     INFINITY, variant_names, "fp32"});
+    args.push_back({"variants", arg_type::arg_type_string,
+                    "with --model: a comma list (e.g. fp32,int8) timed interleaved in one process, with ratios to the first"});
     args.push_back({"batch", arg_type::arg_type_integer, "images per run", false, 1, 1024, {}, 1});
     args.push_back({"runs", arg_type::arg_type_integer, "timed runs (after warm-up)", false, 1, 100000, {}, 20});
     args.push_back({"warmup", arg_type::arg_type_integer, "untimed runs first (default: max(3, runs/2))", false, 0,

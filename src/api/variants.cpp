@@ -1,8 +1,13 @@
 #include "api/variants.h"
 
 #include "data/fashion_mnist.h"
+#include "engine/session.h"
 #include "quant/qsession.h"
 #include "train/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
 
 namespace es::api {
 
@@ -39,6 +44,62 @@ std::optional<engine::bench_result> bench_variant(const engine::model& m, const 
         return std::nullopt;
     }
     return engine::bench_prepared(s, batch, runs, warmup, warmup_ms);
+}
+
+std::optional<std::vector<interleaved_row>> bench_interleaved(const engine::model& m,
+                                                              const std::vector<variant_model>& variants, int batch,
+                                                              int runs, double warmup_ms, std::string* err) {
+    struct runner {
+        std::unique_ptr<engine::session> f;
+        std::unique_ptr<quant::qsession> q;
+        void run() { f ? f->run() : q->run(); }
+        float* input() { return f ? f->input() : q->input(); }
+        std::size_t count() const { return f ? f->input_count() : q->input_count(); }
+    };
+    std::vector<runner> rs(variants.size());
+    const engine::model fast = engine::optimize(m);
+    for (std::size_t i = 0; i < variants.size(); ++i) {
+        std::string e;
+        if (variants[i].q) {
+            rs[i].q = std::make_unique<quant::qsession>();
+            e = rs[i].q->prepare(variants[i].q->graph, variants[i].q->cal, variants[i].q->opt, batch);
+        } else {
+            rs[i].f = std::make_unique<engine::session>();
+            e = rs[i].f->prepare(fast, batch);
+        }
+        if (!e.empty()) {
+            *err = e;
+            return std::nullopt;
+        }
+        std::uint64_t state = 12345;
+        for (std::size_t k = 0; k < rs[i].count(); ++k) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            rs[i].input()[k] = static_cast<float>((state >> 40) & 0xFFFF) / 65535.0f;
+        }
+    }
+    using clock = std::chrono::steady_clock;
+    const auto w0 = clock::now();
+    for (int i = 0;; ++i) {
+        if (i >= 10 && std::chrono::duration<double, std::milli>(clock::now() - w0).count() >= warmup_ms) break;
+        for (auto& r : rs) r.run();
+    }
+    std::vector<std::vector<double>> ms(rs.size());
+    for (int i = 0; i < runs; ++i)
+        for (std::size_t j = 0; j < rs.size(); ++j) {
+            const auto t0 = clock::now();
+            rs[j].run();
+            ms[j].push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
+        }
+    std::vector<interleaved_row> out;
+    for (std::size_t j = 0; j < rs.size(); ++j) {
+        interleaved_row r;
+        r.variant = variants[j].name;
+        r.median_ms = engine::median_of(ms[j]);
+        r.min_ms = *std::min_element(ms[j].begin(), ms[j].end());
+        r.weight_bytes = rs[j].f ? rs[j].f->weight_bytes() : rs[j].q->weight_bytes();
+        out.push_back(r);
+    }
+    return out;
 }
 
 }  // namespace es::api

@@ -31,4 +31,15 @@ std::optional<variant_model> load_variant(const nlohmann::json& args, const engi
 std::optional<engine::bench_result> bench_variant(const engine::model& m, const variant_model& v, int batch, int runs,
                                                   int warmup, double warmup_ms, std::string* err);
 
+// Several variants of one model timed in one process, interleaved run by run (round robin
+// after a shared warm-up), so machine noise hits them alike and their ratios are fair.
+struct interleaved_row {
+    std::string variant;
+    double median_ms = 0, min_ms = 0;
+    std::size_t weight_bytes = 0;
+};
+std::optional<std::vector<interleaved_row>> bench_interleaved(const engine::model& m,
+                                                              const std::vector<variant_model>& variants, int batch,
+                                                              int runs, double warmup_ms, std::string* err);
+
 }  // namespace es::api
