@@ -320,11 +320,15 @@ std::string qsession::plan(int batch) {
         case op::op_maxpool: s.k = kind::maxpool; break;
         case op::op_avgpool:
             s.k = kind::avgpool;
+            s.lo = static_cast<std::int8_t>(pout.qmin);
+            s.hi = static_cast<std::int8_t>(pout.qmax);
             s.pool_rq = kernels::quantize_multiplier(static_cast<double>(pin.scale) /
                                                      (static_cast<double>(pout.scale) * n.win.kh * n.win.kw));
             break;
         case op::op_global_avgpool:
             s.k = kind::gap;
+            s.lo = static_cast<std::int8_t>(pout.qmin);
+            s.hi = static_cast<std::int8_t>(pout.qmax);
             s.hw = in.h * in.w;
             s.pool_rq = kernels::quantize_multiplier(static_cast<double>(pin.scale) /
                                                      (static_cast<double>(pout.scale) * s.hw));
@@ -332,6 +336,8 @@ std::string qsession::plan(int batch) {
         case op::op_se: {
             s.k = kind::se;
             s.hw = in.h * in.w;
+            s.lo = static_cast<std::int8_t>(pout.qmin);
+            s.hi = static_cast<std::int8_t>(pout.qmax);
             if (!clamp_activation(n.se_inner)) return n.name + ": the SE inner activation must be ReLU, ReLU6 or none";
             if (n.se_gate != act::act_hsigmoid && n.se_gate != act::act_sigmoid)
                 return n.name + ": the SE gate must be hard-sigmoid or sigmoid";
@@ -517,8 +523,14 @@ void qsession::run_steps() {
             break;
         case kind::shuffle: kernels::shuffle_s8(s.pixels, s.in_ch, s.groups, x, y); break;
         case kind::maxpool: kernels::maxpool_s8(s.p, x, y); break;
-        case kind::avgpool: kernels::avgpool_s8(s.p, x, s.zp_in, s.pool_rq, s.zp_out, y); break;
-        case kind::gap: kernels::gap_s8(s.p.n, s.hw, s.in_ch, x, s.zp_in, s.pool_rq, s.zp_out, y); break;
+        case kind::avgpool:
+            kernels::avgpool_s8(s.p, x, s.zp_in, s.pool_rq, s.zp_out, y);
+            narrow(s, y, static_cast<std::size_t>(s.p.n) * s.p.oh * s.p.ow * s.out_c);
+            break;
+        case kind::gap:
+            kernels::gap_s8(s.p.n, s.hw, s.in_ch, x, s.zp_in, s.pool_rq, s.zp_out, y);
+            narrow(s, y, static_cast<std::size_t>(s.p.n) * s.in_ch);
+            break;
         case kind::se: {
             const int c = s.in_ch, sq = s.k_dim, n = s.p.n;
             std::int8_t* pooled = work_.data();                              // [n, c]
@@ -539,7 +551,7 @@ void qsession::run_steps() {
             o2.zp_out = s.zp_pre;
             kernels::gemm_s8(n, c, sq, hidden, sq, s.gw[1], o2, pre, c);
             kernels::lut_s8(static_cast<std::size_t>(n) * c, pre, s.lut.data(), gate);
-            kernels::mul_channel_s8(n, s.hw, c, x, s.zp_in, gate, s.zp_gate, s.mul_rq, s.zp_out, -128, 127, y);
+            kernels::mul_channel_s8(n, s.hw, c, x, s.zp_in, gate, s.zp_gate, s.mul_rq, s.zp_out, s.lo, s.hi, y);
             break;
         }
         case kind::softmax: {
@@ -552,6 +564,12 @@ void qsession::run_steps() {
         if (observer_) observe(s);
         if (profiling_) layer_ms_[i] = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
     }
+}
+
+void qsession::narrow(const step& s, std::int8_t* y, std::size_t count) {
+    // The pooling kernels clamp to int8; fewer activation bits need the narrower grid.
+    if (s.lo == -128 && s.hi == 127) return;
+    for (std::size_t i = 0; i < count; ++i) y[i] = std::clamp(y[i], s.lo, s.hi);
 }
 
 void qsession::observe(const step& s) {

@@ -120,8 +120,8 @@ private:
         kernels::add_s8_params addp;
         std::vector<std::int8_t> lut;              // [256] (act, SE gate), or [256 * inputs] (concat rescale)
         std::vector<unsigned char> rescale;        // concat: input j needs its table
-        kernels::requant pool_rq;                  // avgpool / gap / SE pool; SE: mul requant in rq2? no: mul_rq
-        kernels::requant mul_rq;
+        kernels::requant pool_rq;                  // avgpool / gap / SE pool
+        kernels::requant mul_rq;                   // SE: x * gate -> output
         std::int32_t zp_pool = 0, zp_hidden = 0, zp_pre = 0, zp_gate = 0;
         std::int8_t hid_lo = -128, hid_hi = 127;
         float s_in_f = 1;                          // softmax input scale
@@ -130,6 +130,7 @@ private:
     std::string plan(int batch);
     void run_steps();
     void observe(const step& s);
+    static void narrow(const step& s, std::int8_t* y, std::size_t count);
 
     engine::model g_;
     ptq_options o_;

@@ -226,3 +226,32 @@ TEST_CASE("the shipped tiny MobileNet V2 keeps its accuracy in INT8 on 500 test 
     bad.opt.per_channel = false;
     CHECK(quant::evaluate_int8(bad, *test_set, 500).accuracy < f.accuracy - 0.2);
 }
+
+TEST_CASE("fewer activation bits: every int8 tensor stays on its narrower grid") {
+    for (const char* name : {"tiny_mobilenet_v3", "tiny_shufflenet_v1"}) {
+        CAPTURE(name);
+        const engine::model g = quant::int8_graph(tiny(name));
+        auto img = noise_images(8, 28 * 28, 21);
+        std::string err;
+        auto cal = quant::calibrate(g, img.data(), 8, {}, &err);
+        REQUIRE(cal.has_value());
+        quant::ptq_options o;
+        o.act_bits = 4;
+        o.weight_bits = 4;
+        quant::qsession s;
+        REQUIRE(s.prepare(g, *cal, o, 2).empty());
+        int outside = 0, seen = 0;
+        s.set_observer([&](const quant::qsession::observation& ob) {
+            const int t = ob.node == 0 ? 0 : g.nodes[static_cast<std::size_t>(ob.node)].out[static_cast<std::size_t>(ob.which)];
+            const auto& p = s.tensor_params(t);
+            CHECK(p.qmin == -8);
+            CHECK(p.qmax == 7);
+            for (std::size_t i = 0; i < ob.count; ++i) outside += ob.data[i] < p.qmin || ob.data[i] > p.qmax;
+            ++seen;
+        });
+        std::copy_n(img.begin(), s.input_count(), s.input());
+        s.run();
+        CHECK(seen > 10);
+        CHECK(outside == 0);
+    }
+}
