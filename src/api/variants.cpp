@@ -71,11 +71,7 @@ std::optional<std::vector<interleaved_row>> bench_interleaved(const engine::mode
             *err = e;
             return std::nullopt;
         }
-        std::uint64_t state = 12345;
-        for (std::size_t k = 0; k < rs[i].count(); ++k) {
-            state = state * 6364136223846793005ull + 1442695040888963407ull;
-            rs[i].input()[k] = static_cast<float>((state >> 40) & 0xFFFF) / 65535.0f;
-        }
+        engine::fill_bench_input(rs[i].input(), rs[i].count());
     }
     using clock = std::chrono::steady_clock;
     const auto w0 = clock::now();

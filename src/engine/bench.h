@@ -40,17 +40,21 @@ bool bench_model(const model& optimized, int batch, int runs, int warmup, double
 
 double median_of(std::vector<double> v);
 
+// The benchmarks' deterministic input: values in [0, 1] from a fixed LCG seed.
+inline void fill_bench_input(float* x, std::size_t n) {
+    std::uint64_t state = 12345;
+    for (std::size_t i = 0; i < n; ++i) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        x[i] = static_cast<float>((state >> 40) & 0xFFFF) / 65535.0f;
+    }
+}
+
 // The same measurement on any prepared session type (engine::session, quant::qsession): input(),
 // input_count(), run(), set_profiling(), layer_names(), layer_ms(), layer_macs(), layer_types(),
 // arena_bytes(), weight_bytes(), and layer_bytes() where it has one.
 template <class Session>
 bench_result bench_prepared(Session& s, int batch, int runs, int warmup, double warmup_ms) {
-    std::uint64_t state = 12345;
-    float* in = s.input();
-    for (std::size_t i = 0; i < s.input_count(); ++i) {
-        state = state * 6364136223846793005ull + 1442695040888963407ull;
-        in[i] = static_cast<float>((state >> 40) & 0xFFFF) / 65535.0f;
-    }
+    fill_bench_input(s.input(), s.input_count());
     using clock = std::chrono::steady_clock;
     const auto w0 = clock::now();
     for (int i = 0; i < 1000000; ++i) {

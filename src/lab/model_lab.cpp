@@ -56,17 +56,20 @@ tiled tile_channels(const float* x, int h, int w, int c) {
     return t;
 }
 
+std::string load_page_subsets(std::optional<data::dataset>* test, std::optional<data::dataset>* train) {
+    std::string err;
+    auto t = data::load_fashion_mnist(data::fashion_mnist_dir(), data::split::test, &err);
+    if (!t) return err;
+    auto tr = data::load_fashion_mnist(data::fashion_mnist_dir(), data::split::train, &err);
+    if (!tr) return err;
+    *test = train::stratified_subset(*t, 200);
+    *train = train::stratified_subset(*tr, 600);
+    return "";
+}
+
 std::string model_lab::load_data() {
     if (has_data()) return "";
-    std::string err;
-    auto test = data::load_fashion_mnist(data::fashion_mnist_dir(), data::split::test, &err);
-    if (!test) return err;
-    auto train = data::load_fashion_mnist(data::fashion_mnist_dir(), data::split::train, &err);
-    if (!train) return err;
-    // In the page the embedded files already are these subsets (selecting again is a no-op).
-    test_ = train::stratified_subset(*test, 200);
-    train_ = train::stratified_subset(*train, 600);
-    return "";
+    return load_page_subsets(&test_, &train_);
 }
 
 std::string model_lab::select(const std::string& name) {

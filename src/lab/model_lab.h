@@ -40,6 +40,11 @@ inline constexpr float tile_gap = -1e30f;  // the heatmap shader draws it as bac
 // `x` is [h][w][c] (one image, NHWC).
 tiled tile_channels(const float* x, int h, int w, int c);
 
+// The page's data, which every lab uses: the first 200 images of each class of the test
+// split and the first 600 of each class of the training split (in the page the embedded
+// files already are these subsets; selecting again changes nothing). "" or why not.
+std::string load_page_subsets(std::optional<data::dataset>* test, std::optional<data::dataset>* train);
+
 struct layer_view {
     std::string name, op;    // node name, "conv2d" / "depthwise" / "pointwise" / op name
     engine::shape shape;     // output at batch 1

@@ -1,5 +1,7 @@
 #include "lab/quant_lab.h"
 
+#include "lab/model_lab.h"
+
 #include "engine/bench.h"
 #include "engine/session.h"
 #include "models/model_file.h"
@@ -43,14 +45,7 @@ histogram make_hist(const float* v, std::size_t n, int bins) {
 
 std::string quant_lab::load_data() {
     if (has_data()) return "";
-    std::string err;
-    auto test = data::load_fashion_mnist(data::fashion_mnist_dir(), data::split::test, &err);
-    if (!test) return err;
-    auto train = data::load_fashion_mnist(data::fashion_mnist_dir(), data::split::train, &err);
-    if (!train) return err;
-    test_ = train::stratified_subset(*test, 200);
-    train_ = train::stratified_subset(*train, 600);
-    return "";
+    return load_page_subsets(&test_, &train_);
 }
 
 std::string quant_lab::configure(const quant_settings& s) {

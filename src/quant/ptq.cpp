@@ -54,13 +54,10 @@ std::optional<quantized> quantize_ptq(const engine::model& trained, const data::
 }
 
 std::string qevaluator::start(const quantized& q, const data::dataset& d, int limit, int batch) {
-    r_ = train::eval_result{};
-    count_ = {};
-    right_ = 0;
+    tally_ = train::eval_tally{};
     next_ = 0;
     d_ = &d;
     n_ = limit > 0 ? std::min(limit, d.count) : d.count;
-    r_.n = n_;
     if (n_ <= 0) return "";
     batch_ = std::max(1, std::min(batch, n_));
     full_ = std::make_unique<qsession>();
@@ -89,28 +86,12 @@ bool qevaluator::step() {
     const int k = full ? batch_ : n_ - start;
     train::normalise(d.images.data() + static_cast<std::size_t>(start) * img, cur.input(), img * static_cast<std::size_t>(k));
     cur.run();
-    const int classes = cur.output_shape().c;
-    for (int i = 0; i < k; ++i) {
-        const float* z = cur.output() + static_cast<std::size_t>(i) * classes;
-        const int pred = static_cast<int>(std::max_element(z, z + classes) - z);
-        const int y = d.labels[static_cast<std::size_t>(start + i)];
-        r_.predictions.push_back(static_cast<std::uint8_t>(pred));
-        if (y < 10 && pred < 10) r_.confusion[static_cast<std::size_t>(y)][static_cast<std::size_t>(pred)]++;
-        if (y < 10) count_[static_cast<std::size_t>(y)]++;
-        right_ += pred == y;
-    }
+    tally_.add(cur.output(), k, cur.output_shape().c, d.labels.data() + start);
     next_ += k;
     return true;
 }
 
-train::eval_result qevaluator::result() const {
-    train::eval_result r = r_;
-    r.n = next_;
-    r.accuracy = next_ ? static_cast<double>(right_) / next_ : 0.0;
-    for (std::size_t c = 0; c < 10; ++c)
-        r.per_class[c] = count_[c] ? static_cast<double>(r.confusion[c][c]) / count_[c] : 0.0;
-    return r;
-}
+train::eval_result qevaluator::result() const { return tally_.result(); }
 
 train::eval_result evaluate_int8(const quantized& q, const data::dataset& d, int limit, int batch) {
     qevaluator e;

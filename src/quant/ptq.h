@@ -56,9 +56,8 @@ public:
 private:
     const data::dataset* d_ = nullptr;
     std::unique_ptr<qsession> full_, tail_;
-    int n_ = 0, next_ = 0, batch_ = 100, right_ = 0;
-    train::eval_result r_;
-    std::array<int, 10> count_{};
+    int n_ = 0, next_ = 0, batch_ = 100;
+    train::eval_tally tally_;
 };
 
 train::eval_result evaluate_int8(const quantized& q, const data::dataset& d, int limit = 0, int batch = 100);

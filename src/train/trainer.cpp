@@ -180,13 +180,10 @@ evaluator::evaluator(evaluator&&) noexcept = default;
 evaluator& evaluator::operator=(evaluator&&) noexcept = default;
 
 std::string evaluator::start(const engine::model& m, const data::dataset& d, int limit, int batch) {
-    r_ = eval_result{};
-    count_ = {};
-    right_ = 0;
+    tally_ = eval_tally{};
     next_ = 0;
     d_ = &d;
     n_ = limit > 0 ? std::min(limit, d.count) : d.count;
-    r_.n = n_;
     if (n_ <= 0) return "";
     fast_ = engine::optimize(m);
     s_ = std::make_unique<eval_sessions>();
@@ -214,24 +211,29 @@ bool evaluator::step() {
     const int k = full ? batch_ : n_ - start;
     normalise(d.images.data() + static_cast<std::size_t>(start) * img, cur.input(), img * static_cast<std::size_t>(k));
     cur.run();
-    const int classes = static_cast<int>(cur.output_shape().c);
+    tally_.add(cur.output(), k, static_cast<int>(cur.output_shape().c), d.labels.data() + start);
+    next_ += k;
+    return true;
+}
+
+eval_result evaluator::result() const { return tally_.result(); }
+
+void eval_tally::add(const float* logits, int k, int classes, const std::uint8_t* labels) {
     for (int i = 0; i < k; ++i) {
-        const float* z = cur.output() + static_cast<std::size_t>(i) * classes;
+        const float* z = logits + static_cast<std::size_t>(i) * classes;
         const int pred = static_cast<int>(std::max_element(z, z + classes) - z);
-        const int y = d.labels[static_cast<std::size_t>(start + i)];
+        const int y = labels[i];
         r_.predictions.push_back(static_cast<std::uint8_t>(pred));
         if (y < 10 && pred < 10) r_.confusion[static_cast<std::size_t>(y)][static_cast<std::size_t>(pred)]++;
         if (y < 10) count_[static_cast<std::size_t>(y)]++;
         right_ += pred == y;
     }
-    next_ += k;
-    return true;
 }
 
-eval_result evaluator::result() const {
+eval_result eval_tally::result() const {
     eval_result r = r_;
-    r.n = next_;
-    r.accuracy = next_ ? static_cast<double>(right_) / next_ : 0.0;
+    r.n = count();
+    r.accuracy = r.n ? static_cast<double>(right_) / r.n : 0.0;
     for (std::size_t c = 0; c < 10; ++c)
         r.per_class[c] = count_[c] ? static_cast<double>(r.confusion[c][c]) / count_[c] : 0.0;
     return r;

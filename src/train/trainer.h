@@ -99,6 +99,21 @@ struct eval_result {
 // Inference on the first `limit` images (0: all) with engine::optimize(m), batch by batch.
 eval_result evaluate(const engine::model& m, const data::dataset& d, int limit = 0, int batch = 100);
 
+// Predictions scored against labels, batch by batch: the float evaluator and the integer
+// one (quant::qevaluator) both keep their score in one of these.
+class eval_tally {
+public:
+    // `logits` holds k rows of `classes` values; labels[i] belongs to row i.
+    void add(const float* logits, int k, int classes, const std::uint8_t* labels);
+    eval_result result() const;  // accuracy, per class and confusion over what was added
+    int count() const { return static_cast<int>(r_.predictions.size()); }
+
+private:
+    eval_result r_;
+    std::array<int, 10> count_{};
+    int right_ = 0;
+};
+
 struct eval_sessions;
 
 // evaluate() one batch at a time (the page evaluates a batch per frame); the same batches,
@@ -119,9 +134,7 @@ private:
     const data::dataset* d_ = nullptr;
     std::unique_ptr<eval_sessions> s_;
     int n_ = 0, next_ = 0, batch_ = 100;
-    eval_result r_;
-    std::array<int, 10> count_{};
-    int right_ = 0;
+    eval_tally tally_;
 
 public:
     evaluator();
