@@ -214,14 +214,17 @@ nlohmann::json ui_state_json(const app_state& st) {
             {"tabs", tabs},
             {"lab", models_lab_state(st)},
             {"arch", architectures_state(st)},
-            {"quiz", quiz_state(st)}};
+            {"quiz", quiz_state(st)},
+            {"quant", quantization_state(st)}};
 }
 
 nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     if (!req.is_object()) return api::make_error("ui request must be a JSON object");
     for (auto& [k, v] : req.items()) {
-        if (k != "panel" && k != "lang" && k != "theme" && k != "ui_scale" && k != "lab" && k != "arch" && k != "quiz")
-            return api::make_error("unknown ui field \"" + k + "\" (known: panel, lang, theme, ui_scale, lab, arch, quiz)");
+        if (k != "panel" && k != "lang" && k != "theme" && k != "ui_scale" && k != "lab" && k != "arch" && k != "quiz" &&
+            k != "quant")
+            return api::make_error("unknown ui field \"" + k +
+                                   "\" (known: panel, lang, theme, ui_scale, lab, arch, quiz, quant)");
     }
     // Validate everything before changing anything.
     std::optional<panel_id> panel;
@@ -255,6 +258,10 @@ nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     }
     if (auto it = req.find("arch"); it != req.end()) {
         nlohmann::json r = architectures_apply(st, *it);
+        if (api::is_error(r)) return r;
+    }
+    if (auto it = req.find("quant"); it != req.end()) {
+        nlohmann::json r = quantization_apply(st, *it);
         if (api::is_error(r)) return r;
     }
     nlohmann::json answer = {{"ok", true}};

@@ -47,6 +47,9 @@ TEST_CASE("calc quant: asymmetric uint8 by default, q/dequantized/error only wit
     CHECK(v["q"] == 96);  // round(0.5 · 255/4 + 64) = round(95.875)
     CHECK(v["dequantized"].get<double>() == doctest::Approx(32 * 4.0 / 255));
     CHECK(v["error"].is_number());  // the quantization error, not a refusal
+    CHECK_FALSE(is_error(v));
+    CHECK_FALSE(is_error(json{{"error", 0.5}}));
+    CHECK(is_error(make_error("refused")));
     CHECK(v["error"].get<double>() == doctest::Approx(32 * 4.0 / 255 - 0.5));
     CHECK(v["steps"].size() == 7);
     // CLI strings, the dotted name: the same answer.
