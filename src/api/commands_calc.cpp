@@ -14,6 +14,15 @@
 //    "view", "steps": [...]}
 //   The peak may be given as --peak-gflops instead; --view flops writes the steps in FLOPs.
 //
+//   edgestudy-cli calc quant --rmin -1 --rmax 3 [--bits 8] [--signed|--unsigned] [--symmetric]
+//                            [--restricted] [--value 0.5] --json
+//   {"scheme": "asymmetric", "restricted": false, "bits": 8, "signed": false, "scale": 0.0156863,
+//    "zero_point": 64, "zero_point_clamped": false, "qmin": 0, "qmax": 255,
+//    "q": 96, "dequantized": 0.502, "error": 0.00196, "steps": [...]}
+//   q, dequantized and error (the quantization error r' − r, a number) only with --value.
+//   The type is unsigned unless --signed, or --symmetric without --unsigned; --restricted
+//   (symmetric only) uses [−(2^(b−1) − 1), 2^(b−1) − 1] instead of the full range.
+//
 // --lang zh-TW|en (default en) chooses the language of the steps and of the calculators'
 // error messages. A refused calculation answers {"error": message, "field": argument name}.
 #include "api/dispatcher.h"
@@ -21,9 +30,11 @@
 #include "api/calc_args.h"
 #include "calc/conv.h"
 #include "calc/kd.h"
+#include "calc/quant.h"
 #include "calc/roofline.h"
 #include "i18n/i18n.h"
 
+#include <climits>
 #include <cmath>
 #include <limits>
 
@@ -182,6 +193,64 @@ std::vector<arg_spec> kd_args() {
     };
 }
 
+json cmd_quant(const json& args) {
+    const i18n::lang l = lang_arg(args);
+    const bool want_signed = args.value("signed", false), want_unsigned = args.value("unsigned", false);
+    if (want_signed && want_unsigned)
+        return failure({"signed", i18n::tr(l, "calc.quant.error.signed_unsigned")});
+    calc::quant_input in;
+    in.rmin = args.at("rmin").get<double>();
+    in.rmax = args.at("rmax").get<double>();
+    const auto bits = args.at("bits").get<std::int64_t>();
+    if (bits < INT_MIN || bits > INT_MAX)  // the calculator refuses anything outside 2..8 in its own words
+        return failure({"bits", i18n::format(i18n::tr(l, "calc.quant.error.bits"), {std::to_string(bits)})});
+    in.bits = static_cast<int>(bits);
+    in.scheme = args.value("symmetric", false) ? calc::quant_scheme::symmetric : calc::quant_scheme::asymmetric;
+    // Symmetric needs a signed type: --symmetric alone means signed; --symmetric --unsigned is refused.
+    in.is_signed = want_signed || (in.scheme == calc::quant_scheme::symmetric && !want_unsigned);
+    in.restricted = args.value("restricted", false);
+    const bool has_value = args.contains("value");
+    if (has_value) in.values = {args["value"].get<double>()};
+
+    calc::calc_error error;
+    auto r = calc::quant(in, l, &error);
+    if (!r) return failure(error);
+    json answer = {{"scheme", calc::quant_scheme_name(in.scheme)},
+                   {"restricted", in.restricted},
+                   {"bits", in.bits},
+                   {"signed", in.is_signed},
+                   {"scale", r->scale},
+                   {"zero_point", r->zero_point},
+                   {"zero_point_clamped", r->zero_point_clamped},
+                   {"qmin", r->qmin},
+                   {"qmax", r->qmax}};
+    if (has_value) {
+        answer["q"] = r->q[0];
+        answer["dequantized"] = r->dequantized[0];
+        answer["error"] = r->error[0];  // a number: is_error() only takes a string for a refusal
+    }
+    answer["steps"] = steps_json(r->steps);
+    return answer;
+}
+
+std::vector<arg_spec> quant_args() {
+    using t = arg_type;
+    return {
+        {"rmin", t::arg_type_number, "smallest real value of the range r_min", true},
+        {"rmax", t::arg_type_number, "largest real value of the range r_max (> r_min)", true},
+        {"bits", t::arg_type_integer, "bits per integer, 2 to 8", false, -inf, inf, {}, 8},
+        {"signed", t::arg_type_flag, "a signed integer type (default: unsigned, or signed with --symmetric)"},
+        {"unsigned", t::arg_type_flag, "an unsigned integer type (the default for the asymmetric scheme)"},
+        {"symmetric", t::arg_type_flag,
+         "symmetric quantization: Z = 0, real [-a, a] with a = max(|r_min|, |r_max|), the full signed range "
+         "(S = a / 127.5 for int8; default: asymmetric)"},
+        {"restricted", t::arg_type_flag,
+         "with --symmetric: the restricted range [-(2^(b-1) - 1), 2^(b-1) - 1] (int8: [-127, 127], S = a / 127, TFLite)"},
+        {"value", t::arg_type_number, "a real value r to quantize: adds q, dequantized and error (r' - r)"},
+        lang_spec(),
+    };
+}
+
 }  // namespace
 
 void register_calc_commands(std::vector<command_spec>& out) {
@@ -200,6 +269,12 @@ void register_calc_commands(std::vector<command_spec>& out) {
                    "probabilities, their entropy and the T = 1 softmax for comparison, with a worked solution.",
                    kd_args(),
                    cmd_kd});
+    out.push_back({"calc quant",
+                   "Linear quantization: scale S, zero point Z and the integer range of an asymmetric, symmetric "
+                   "(full range) or symmetric restricted scheme, and with --value the integer q, its dequantized "
+                   "value and the quantization error, with a worked solution.",
+                   quant_args(),
+                   cmd_quant});
 }
 
 }  // namespace es::api

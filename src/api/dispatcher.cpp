@@ -154,7 +154,12 @@ const command_spec* find_command(std::string_view name) {
 
 json make_error(std::string message) { return json{{"error", std::move(message)}}; }
 
-bool is_error(const json& answer) { return answer.is_object() && answer.contains("error"); }
+bool is_error(const json& answer) {
+    // A refusal's "error" is its message; `calc quant` answers a number there (the quantization error).
+    if (!answer.is_object()) return false;
+    auto it = answer.find("error");
+    return it != answer.end() && it->is_string();
+}
 
 std::string validate_args(const command_spec& spec, const json& raw, json& out) {
     out = json::object();

@@ -57,6 +57,8 @@ json run(const json& request);
 std::string run_text(std::string_view request_text);
 
 json make_error(std::string message);
+// An answer is a refusal when its "error" holds a message (a string). A good answer may carry
+// a numeric "error" of its own: `calc quant --value` reports the quantization error there.
 bool is_error(const json& answer);
 
 // Validates raw arguments (request minus "cmd") against a spec. On success fills `out`

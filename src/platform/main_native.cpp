@@ -51,6 +51,10 @@ int main(int argc, char** argv) {
     cli.add_option("--qlab", qlab,
                    "A Quantization model-tab request as JSON, e.g. '{\"weight_bits\":4,\"action\":\"run\"}' "
                    "(with --wait-lab the screenshot waits for its measurement)");
+    std::string quant;
+    cli.add_option("--quant", quant,
+                   "A Quantization panel request as JSON, e.g. '{\"tab\":\"calculator\",\"rmin\":-2,\"rmax\":1,"
+                   "\"signed\":true,\"symmetric\":true,\"value\":2}'");
     bool wait_lab = false;
     cli.add_flag("--wait-lab", wait_lab, "With --frames: keep drawing until the Model lab's job is done");
     try {
@@ -79,7 +83,8 @@ int main(int argc, char** argv) {
     if (!lang.empty()) req["lang"] = lang;
     if (!theme.empty()) req["theme"] = theme;
     for (auto [flag, key, text] : {std::tuple{"--lab", "lab", &lab}, std::tuple{"--arch", "arch", &arch},
-                                        std::tuple{"--quiz", "quiz", &quiz}, std::tuple{"--qlab", "qlab", &qlab}}) {
+                                        std::tuple{"--quiz", "quiz", &quiz}, std::tuple{"--qlab", "qlab", &qlab},
+                                        std::tuple{"--quant", "quant", &quant}}) {
         if (text->empty()) continue;
         auto parsed = nlohmann::json::parse(*text, nullptr, false);
         if (parsed.is_discarded()) {

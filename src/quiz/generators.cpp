@@ -220,16 +220,17 @@ void gen_quant_scale(rng& g, lang l, problem& p) {
         p.prompt = tx(l, "quiz.gen.quant_scale.prompt_asymmetric",
                       {real(rmin), real(rmax), type_name(in.bits, in.is_signed), count(r.qmin), count(r.qmax)});
         p.answer = r.scale;
-        p.steps = only(r.steps, {"range", "scale"});
+        p.steps = only(r.steps, {"scheme", "range", "scale"});
         add_slip(p, "levels_vs_steps", calc::quant_scale(rmin, rmax, r.qmin, r.qmax + 1));
     } else {
         in.bits = 8;
         in.is_signed = true;
         in.scheme = calc::quant_scheme::symmetric;
+        in.restricted = true;  // the prompt states TFLite's restricted range [−127, 127]: S = max|r| / 127
         const auto r = must(calc::quant(in, l));
         p.prompt = tx(l, "quiz.gen.quant_scale.prompt_symmetric", {real(rmin), real(rmax), count(r.qmax)});
         p.answer = r.scale;
-        p.steps = only(r.steps, {"range", "scale"});
+        p.steps = only(r.steps, {"scheme", "range", "scale"});
         const double m = std::max(std::fabs(rmin), std::fabs(rmax));
         add_slip(p, "levels_vs_steps", calc::quant_scale(-m, m, -(r.qmax + 1), r.qmax + 1));  // max / 2^(b−1)
     }
@@ -250,7 +251,7 @@ void gen_quant_zero_point(rng& g, lang l, problem& p) {
                   {real(in.rmin), real(in.rmax), type_name(8, in.is_signed), count(r.qmin), count(r.qmax)});
     p.answer = static_cast<double>(r.zero_point);
     p.tolerance = 0;
-    p.steps = only(r.steps, {"range", "scale", "zero_point"});
+    p.steps = only(r.steps, {"scheme", "range", "scale", "zero_point"});
     add_slip(p, "zero_point_sign", static_cast<double>(calc::quant_zero_point(-in.rmin, r.scale, r.qmin, r.qmax)));
     add_slip(p, "zero_point_sign", static_cast<double>(calc::quant_zero_point(-in.rmin, r.scale, r.qmin, r.qmax, false)));
 }
@@ -277,7 +278,7 @@ void gen_quant_q(rng& g, lang l, problem& p) {
     p.prompt = tx(l, "quiz.gen.quant_q.prompt", {real(in.rmin), real(in.rmax), real(v)});
     p.answer = r.q.empty() ? 0 : static_cast<double>(r.q[0]);
     p.tolerance = 0;
-    p.steps = only(r.steps, {"range", "scale", "zero_point", "quantize", "dequantize"});
+    p.steps = only(r.steps, {"scheme", "range", "scale", "zero_point", "quantize", "dequantize"});
     const std::int64_t z_wrong = calc::quant_zero_point(-in.rmin, r.scale, r.qmin, r.qmax, false);
     add_slip(p, "zero_point_sign", static_cast<double>(calc::quantize_value(v, r.scale, z_wrong, r.qmin, r.qmax)));
     add_slip(p, "forgot_clamp", static_cast<double>(calc::quantize_value(v, r.scale, r.zero_point, r.qmin, r.qmax, false)));

@@ -16,7 +16,7 @@
 //   conv_params         convolution parameters, with or without bias (1.2.2; exact)
 //   dsc                 depthwise-separable MACs in millions, or its ratio to the standard conv (1.1.3; 0.5%)
 //   group_conv          group convolution MACs in millions or parameters (2.1.3; 0.5% / exact)
-//   quant_scale         scale S, asymmetric or symmetric (3.1.2; 0.5%)
+//   quant_scale         scale S, asymmetric or symmetric restricted ([−127, 127], 3.1.2; 0.5%)
 //   quant_zero_point    zero point Z (3.1.3; exact)
 //   quant_q             the quantized integer q of a real r, sometimes out of range (3.1.1; exact)
 //   roofline_intensity  arithmetic intensity in MACs/byte (1.3.1; 1%)

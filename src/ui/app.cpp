@@ -216,16 +216,17 @@ nlohmann::json ui_state_json(const app_state& st) {
             {"lab", models_lab_state(st)},
             {"arch", architectures_state(st)},
             {"quiz", quiz_state(st)},
-            {"qlab", quant_lab_state(st)}};
+            {"qlab", quant_lab_state(st)},
+            {"quant", quantization_state(st)}};
 }
 
 nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     if (!req.is_object()) return api::make_error("ui request must be a JSON object");
     for (auto& [k, v] : req.items()) {
         if (k != "panel" && k != "lang" && k != "theme" && k != "ui_scale" && k != "lab" && k != "arch" && k != "quiz" &&
-            k != "qlab")
+            k != "qlab" && k != "quant")
             return api::make_error("unknown ui field \"" + k +
-                                   "\" (known: panel, lang, theme, ui_scale, lab, arch, quiz, qlab)");
+                                   "\" (known: panel, lang, theme, ui_scale, lab, arch, quiz, qlab, quant)");
     }
     // Validate everything before changing anything.
     std::optional<panel_id> panel;
@@ -261,9 +262,16 @@ nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
         nlohmann::json r = architectures_apply(st, *it);
         if (api::is_error(r)) return r;
     }
+    if (auto it = req.find("quant"); it != req.end()) {
+        nlohmann::json r = quantization_apply(st, *it);
+        if (api::is_error(r)) return r;
+    }
     if (auto it = req.find("qlab"); it != req.end()) {
         nlohmann::json r = quant_lab_apply(st, *it);
         if (api::is_error(r)) return r;
+        // A model-tab request shows the model tab unless the same request chose another.
+        if (!req.contains("quant") || !req["quant"].contains("tab"))
+            quantization_apply(st, nlohmann::json{{"tab", "model"}});
     }
     nlohmann::json answer = {{"ok", true}};
     if (auto it = req.find("quiz"); it != req.end()) {

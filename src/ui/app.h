@@ -89,6 +89,7 @@ struct app_state {
     std::shared_ptr<struct quiz_panel> quiz;  // Quiz: progress store, the drill, its question (panel_quiz.cpp)
     std::shared_ptr<struct arch_panel> arch;  // Architectures: the explorer's inputs and caches (panel_architectures.cpp)
     std::shared_ptr<struct quant_lab_panel> quant_lab;  // Quantization, model tab: PTQ lab (panel_quant_lab.cpp)
+    std::shared_ptr<struct quant_panel> quant;  // Quantization: the calculator's and the STE tab's inputs (panel_quantization.cpp)
 };
 
 // Loads settings from hooks.data_dir, picks the language (stored, else the locale).
@@ -130,6 +131,12 @@ nlohmann::json quiz_apply(app_state& st, const nlohmann::json& request);
 void quant_lab_tick(app_state& st);
 nlohmann::json quant_lab_state(const app_state& st);
 nlohmann::json quant_lab_apply(app_state& st, const nlohmann::json& request);
+// The Quantization panel (panels/panel_quantization.cpp): its state for ui_state_json (the
+// inputs, the open tab, the calculator's result or its refusal as "error"/"field"), and a
+// "quant" request {"tab": "calculator"|"ste", "rmin", "rmax", "bits", "signed", "symmetric",
+// "restricted", "value"}; the values are the calculator's to judge, as if typed.
+nlohmann::json quantization_state(const app_state& st);
+nlohmann::json quantization_apply(app_state& st, const nlohmann::json& request);
 
 // Short alias for a translated string in the current language.
 inline const char* tr(const app_state& st, std::string_view key) { return i18n::tr(st.lang, key); }
@@ -141,6 +148,8 @@ nlohmann::json ui_state_json(const app_state& st);
 //         "image": INDEX, "steps": N, "batch": B, "lr": X} drives the Model lab as its buttons do.
 // "arch": {"family": NAME, "preset": ID, "shuffle_step": 0-3, "split_step": 0-4, "fold": BOOL}
 //         drives the Architectures panel.
+// "quant": {"tab", "rmin", "rmax", "bits", "signed", "symmetric", "restricted", "value"} drives
+//         the Quantization panel.
 nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& request);
 
 }  // namespace es::ui

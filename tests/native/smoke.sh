@@ -45,6 +45,25 @@ EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a -s "-screen 0 1400x10
 grep -q '"arch":{"error":"","family":"shufflenet_v1","macs":7949760' "$out/state-arch.json" ||
     { echo "architecture explorer did not draw the ShuffleNet V1 unit"; cat "$out/state-arch.json"; exit 1; }
 echo "ok: architecture explorer"
+# The quantization calculator on the desktop: symmetric full-range int8 over [-2, 1], r = 2
+# lands on 127.5, rounds to 128 and is clamped to 127; then the STE tab; a bad request exits 2.
+EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a -s "-screen 0 1400x1000x24" \
+    "$app" --frames 4 --lang zh-TW --panel quantization --size 1280x960 \
+    --quant '{"tab":"calculator","rmin":-2,"rmax":1,"bits":8,"signed":true,"symmetric":true,"value":2}' \
+    --screenshot "$out/desktop-zh-TW-quantization.png" > "$out/state-quant.json"
+grep -q '"error":"","field":"","q":127,"q_unclamped":128,"qmax":127,"qmin":-128' "$out/state-quant.json" &&
+    grep -q '"scale":0.01568627450980392' "$out/state-quant.json" && grep -q '"tab":"calculator"' "$out/state-quant.json" ||
+    { echo "the quantization calculator did not compute the full-range int8 case"; cat "$out/state-quant.json"; exit 1; }
+EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a -s "-screen 0 1400x1000x24" \
+    "$app" --frames 4 --lang en --panel quantization --size 1280x960 --quant '{"tab":"ste"}' \
+    --screenshot "$out/desktop-en-quantization-ste.png" > "$out/state-quant-ste.json"
+grep -q '"tab":"ste"' "$out/state-quant-ste.json" ||
+    { echo "the STE tab did not open"; cat "$out/state-quant-ste.json"; exit 1; }
+set +e
+EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a "$app" --frames 1 --quant '{"bits":"eight"}' 2>/dev/null; rc=$?
+set -e
+[ "$rc" = 2 ] || { echo "--quant with a bad field should exit 2, got $rc"; exit 1; }
+echo "ok: quantization calculator and STE tab"
 # The quiz on the desktop: a generated problem answered, the progress file written atomically.
 EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a -s "-screen 0 1400x1000x24" \
     "$app" --frames 4 --lang en --panel quiz --size 1280x960 --quiz '{"start":"generated","answer":"1"}' \

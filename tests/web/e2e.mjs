@@ -267,6 +267,104 @@ async function testArchitectures(page, label, prefix) {
   check(bad.every((b) => typeof b.error === 'string'), `${label}: bad arch requests answer errors (${bad.map((b) => b.error).join(' | ')})`);
 }
 
+// The Quantization panel's calculator: the "quant" hook drives its fields as typing would,
+// ui.get reports what the panel computed, and that equals `calc quant` in the page (and in the
+// native CLI); a refused field is reported with its message in both languages; bad hook
+// requests change nothing; screenshots of the calculator and the STE tab in both languages.
+async function testQuantCalc(page, label, prefix) {
+  await page.evaluate(() => edgestudy.ui.set({ panel: 'quantization', lang: 'en' }));
+  await frames(page, 3);
+  const near = (a, b) => typeof a === 'number' && Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b));
+  const cases = [
+    // Hand-checked: S = 4/255, Z = round(63.75) = 64, q = round(95.875) = 96.
+    { name: 'asymmetric', set: { tab: 'calculator', rmin: -1, rmax: 3, bits: 8, signed: false, symmetric: false,
+                                 restricted: false, value: 0.5 },
+      cmd: { rmin: -1, rmax: 3, value: 0.5 }, expect: { scale: 4 / 255, zero_point: 64, qmin: 0, qmax: 255, q: 96 } },
+    // a = 2, S = 2/127.5; +a lands on 127.5 → 128, clamped to 127.
+    { name: 'symmetric-full', set: { rmin: -2, rmax: 1, signed: true, symmetric: true, value: 2 },
+      cmd: { rmin: -2, rmax: 1, symmetric: true, value: 2 },
+      expect: { scale: 2 / 127.5, zero_point: 0, qmin: -128, qmax: 127, q: 127, q_unclamped: 128 } },
+    // S = 2/127, ±a exactly on ±127.
+    { name: 'symmetric-restricted', set: { restricted: true },
+      cmd: { rmin: -2, rmax: 1, symmetric: true, restricted: true, value: 2 },
+      expect: { scale: 2 / 127, zero_point: 0, qmin: -127, qmax: 127, q: 127, q_unclamped: 127 } },
+    { name: 'int4', set: { bits: 4, restricted: false, value: 1.1, rmin: -1, rmax: 3 },
+      cmd: { rmin: -1, rmax: 3, bits: 4, symmetric: true, value: 1.1 },
+      expect: { scale: 0.4, zero_point: 0, qmin: -8, qmax: 7, q: 3 } },
+  ];
+  for (const c of cases) {
+    const r = await page.evaluate((s) => edgestudy.ui.set({ quant: s }), c.set);
+    check(r.ok === true, `${label}: quant hook accepts the ${c.name} inputs`);
+    await frames(page, 3);
+    const ui = await page.evaluate(() => edgestudy.ui.get());
+    const st = ui.quant;
+    const api = await page.evaluate((a) => edgestudy.run({ cmd: 'calc quant', ...a }), c.cmd);
+    const ok = ui.panel === 'quantization' && st.tab === 'calculator' && st.error === '' &&
+      Object.entries(c.expect).every(([k, v]) => near(st[k], v)) &&
+      near(st.scale, api.scale) && st.zero_point === api.zero_point && st.q === api.q &&
+      st.qmin === api.qmin && st.qmax === api.qmax && near(st.dequantized, api.dequantized) &&
+      near(st.rounding_error, api.error) && st.steps === api.steps.length;
+    check(ok, `${label}: ${c.name}: the panel computes S = ${st.scale}, Z = ${st.zero_point}, q = ${st.q} ` +
+      `in [${st.qmin}, ${st.qmax}], as calc quant does (${JSON.stringify(c.expect)})`);
+    if (fs.existsSync(nativeCli)) {
+      const flags = Object.entries(c.cmd).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, String(v)]));
+      const nat = JSON.parse(execFileSync(nativeCli, ['calc', 'quant', ...flags, '--json']).toString());
+      check(nat.q === api.q && nat.scale === api.scale && nat.zero_point === api.zero_point &&
+            JSON.stringify(nat.steps) === JSON.stringify(api.steps),
+        `${label}: ${c.name}: page and native build agree on calc quant`);
+    }
+    await page.screenshot({ path: path.join(outDir, `${prefix}-en-quant-${c.name}.png`) });
+  }
+  // The full-range case in Traditional Chinese: the same numbers, the steps in zh-TW.
+  await page.evaluate(() => edgestudy.ui.set({ lang: 'zh-TW', quant: { rmin: -2, rmax: 1, bits: 8, value: 2 } }));
+  await frames(page, 3);
+  let st = (await page.evaluate(() => edgestudy.ui.get())).quant;
+  check(st.q === 127 && st.q_unclamped === 128 && /對稱/.test(st.convention || ''),
+    `${label}: zh-TW: full-range int8 clamps 128 to 127 (${st.convention})`);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-zh-TW-quant-symmetric-full.png`) });
+
+  // A refused field: the calculator's message for it, in the interface language; no result.
+  await page.evaluate(() => edgestudy.ui.set({ quant: { bits: 9 } }));
+  await frames(page, 3);
+  st = (await page.evaluate(() => edgestudy.ui.get())).quant;
+  check(st.field === 'bits' && /2 到 8/.test(st.error) && st.q === null && st.scale === null,
+    `${label}: bits 9 refused next to its field in zh-TW ("${st.error}")`);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-zh-TW-quant-bad-bits.png`) });
+  await page.evaluate(() => edgestudy.ui.set({ lang: 'en', quant: { bits: 8, rmin: 3, rmax: 1 } }));
+  await frames(page, 3);
+  st = (await page.evaluate(() => edgestudy.ui.get())).quant;
+  check(st.field === 'rmin' && /greater than --rmax/.test(st.error) && st.q === null,
+    `${label}: r_min > r_max refused in English ("${st.error}")`);
+  await page.evaluate(() => edgestudy.ui.set({ quant: { rmin: -2, rmax: 1, signed: false } }));
+  await frames(page, 2);
+  st = (await page.evaluate(() => edgestudy.ui.get())).quant;
+  check(st.field === 'signed' && /signed type/.test(st.error), `${label}: symmetric with unsigned refused ("${st.error}")`);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-en-quant-bad-unsigned.png`) });
+
+  // Bad hook requests answer errors and change nothing.
+  const bad = await page.evaluate(() => [edgestudy.ui.set({ quant: { tab: 'nowhere' } }),
+                                         edgestudy.ui.set({ quant: { bits: 'eight' } }),
+                                         edgestudy.ui.set({ quant: { rmin: '1', value: 2 } }),
+                                         edgestudy.ui.set({ quant: { bogus: 1 } }),
+                                         edgestudy.ui.set({ quant: [] })]);
+  check(bad.every((b) => typeof b.error === 'string'), `${label}: bad quant requests answer errors (${bad.map((b) => b.error).join(' | ')})`);
+  const after = (await page.evaluate(() => edgestudy.ui.get())).quant;
+  check(after.value === 2 && after.rmin === -2, `${label}: a refused quant request changes nothing`);
+  await page.evaluate(() => edgestudy.ui.set({ quant: { signed: true, rmin: -1, rmax: 3, value: 0.5 } }));
+
+  // The STE tab in both languages.
+  for (const lang of ['en', 'zh-TW']) {
+    await page.evaluate((l) => edgestudy.ui.set({ lang: l, quant: { tab: 'ste' } }), lang);
+    await frames(page, 4);
+    st = (await page.evaluate(() => edgestudy.ui.get())).quant;
+    check(st.tab === 'ste' && st.ste.levels === 8 && st.ste.scale === 0.5, `${label}: the STE tab opens (${lang})`);
+    await page.screenshot({ path: path.join(outDir, `${prefix}-${lang}-quant-ste.png`) });
+  }
+  await page.evaluate(() => edgestudy.ui.set({ lang: 'en', quant: { tab: 'calculator' } }));
+  await frames(page, 3);
+  check((await page.evaluate(() => edgestudy.ui.get().quant.tab)) === 'calculator', `${label}: back to the calculator tab`);
+}
+
 // The quiz in the page: answers graded and saved to IndexedDB after each one, kept across a
 // reload; export (also as a download) and import, a bad import refused with progress intact;
 // a corrupt store moved aside and reported, the app still working.
@@ -427,6 +525,7 @@ async function testPage(browser, url, origin, label, prefix) {
   if (prefix === 'single') await testModelLab(page, label, prefix);
   if (prefix === 'single') await testArchitectures(page, label, prefix);
   if (prefix === 'single') await testQuantLab(page, label, prefix);
+  await testQuantCalc(page, label, prefix);
   await testPanels(page, label, prefix);
   await testKeyboard(page, label);
   await testResize(page, label);

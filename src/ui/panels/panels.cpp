@@ -8,14 +8,11 @@ namespace es::ui {
 
 namespace {
 
-// Until the calculator and STE tabs land: the model tab alone.
-void panel_quantization_lab_only(app_state& st, const panel_def&) { draw_quant_lab(st); }
-
 const panel_def table[] = {
     {panel_id::panel_calculators, "calculators", "panel.calculators.title", panel_calculators},
     {panel_id::panel_architectures, "architectures", "panel.architectures.title", panel_architectures},
     {panel_id::panel_models, "models", "panel.models.title", panel_models},
-    {panel_id::panel_quantization, "quantization", "panel.quantization.title", panel_quantization_lab_only},
+    {panel_id::panel_quantization, "quantization", "panel.quantization.title", panel_quantization},
     {panel_id::panel_pruning, "pruning", "panel.pruning.title", panel_intro},
     {panel_id::panel_roofline, "roofline", "panel.roofline.title", panel_roofline},
     {panel_id::panel_results, "results", "panel.results.title", panel_intro},

@@ -27,6 +27,13 @@ void panel_models(app_state& st, const panel_def& self);
 void panel_roofline(app_state& st, const panel_def& self);
 void panel_architectures(app_state& st, const panel_def& self);
 void panel_quiz(app_state& st, const panel_def& self);
+// The Quantization panel (panel_quantization.cpp): a tab bar over the functions below; a
+// new tab is one line in its quant_tabs table.
+void panel_quantization(app_state& st, const panel_def& self);
+// Its Calculator tab: linear quantization's conventions, the number line, the worked steps.
+void draw_quant_calculator(app_state& st);
+// Its STE tab: fake quantization's staircase and the straight-through estimator's gradient.
+void draw_ste_plot(app_state& st);
 // The distillation (temperature softmax) section of the Calculators panel (panel_calc_kd.cpp).
 void draw_kd_calculator(app_state& st);
 // The network section (per-layer table, totals, memory by precision; panel_calc_network.cpp).
