@@ -205,6 +205,37 @@ TEST_CASE("gemm_s8: large shapes across row blocks, and the scalar fallback para
     check_gemm(r, 7, 9, 5, raw, nullptr, 0, -128, 127);
 }
 
+TEST_CASE("gemm_s8: the unclamped epilogue (accumulators provably in range), with and without left shifts") {
+    gen r(250);
+    for (int trial = 0; trial < 40; ++trial) {
+        const int m = 1 + r.below(20), n = 1 + r.below(40), k = 1 + r.below(4);
+        const bool left = trial % 2;
+        const int lda = k, ldc = n;
+        // Tiny weights and biases: |2 acc| <= 2 |bias| + 256 sum |B| stays below the bound
+        // 2^(e + 10 - L) of every column, so the kernel drops the clamp.
+        std::vector<std::int8_t> b(static_cast<std::size_t>(k) * n, 0);
+        for (int j = 0; j < n; ++j) b[static_cast<std::size_t>(r.below(k)) * n + j] = static_cast<std::int8_t>(r.range(-1, 1));
+        std::vector<std::int32_t> bias(static_cast<std::size_t>(n));
+        std::vector<requant> rq(static_cast<std::size_t>(n));
+        for (int j = 0; j < n; ++j) {
+            bias[static_cast<std::size_t>(j)] = r.range(-100, 100);
+            rq[static_cast<std::size_t>(j)] =
+                quantize_multiplier(left ? 1.0 + 0.99 * r.g.uniform() : std::ldexp(1.0 + r.g.uniform(), -r.range(3, 12)));
+        }
+        const auto a = r.bytes(static_cast<std::size_t>(m) * lda);
+        const auto w = gemm_s8_pack(n, k, b.data());
+        q_output o;
+        o.bias = bias.data();
+        o.rq = rq.data();
+        r.output(o.zp_out, o.lo, o.hi);
+        std::vector<std::int8_t> c_ref(static_cast<std::size_t>(m) * ldc), c_simd(c_ref.size());
+        gemm_s8__ref(m, n, k, a.data(), lda, b.data(), o, c_ref.data(), ldc);
+        gemm_s8__simd(m, n, k, a.data(), lda, w, o, c_simd.data(), ldc);
+        CAPTURE(trial);
+        CHECK(c_ref == c_simd);
+    }
+}
+
 TEST_CASE("gemm_s8: dispatch gives the same bytes in SIMD and reference mode") {
     gen r(303);
     const int m = 37, n = 21, k = 19;
@@ -272,6 +303,39 @@ TEST_CASE("dwconv_s8: SIMD equals the reference on odd channels, kernels, stride
             }
 }
 
+TEST_CASE("dwconv_s8: the unclamped epilogue, with and without left shifts") {
+    gen r(450);
+    for (int trial = 0; trial < 24; ++trial) {
+        const bool left = trial % 2;
+        const int c = 8 + r.below(40), k = trial % 3 == 0 ? 5 : 3, stride = 1 + trial % 2;
+        const dw_params p{1, 6, 7, c, k, k, stride, stride, k / 2, k / 2, (6 + 2 * (k / 2) - k) / stride + 1,
+                          (7 + 2 * (k / 2) - k) / stride + 1};
+        const auto in = r.bytes(static_cast<std::size_t>(6) * 7 * c);
+        std::vector<std::int8_t> wt(static_cast<std::size_t>(k) * k * c, 0);
+        std::vector<std::int32_t> bias(static_cast<std::size_t>(c));
+        std::vector<requant> rq(static_cast<std::size_t>(c));
+        for (int ch = 0; ch < c; ++ch) {
+            if (left) wt[static_cast<std::size_t>(r.below(k * k)) * c + ch] = static_cast<std::int8_t>(r.range(-1, 1));
+            else
+                for (int t = 0; t < k * k; ++t) wt[static_cast<std::size_t>(t) * c + ch] = r.i8();
+            bias[static_cast<std::size_t>(ch)] = left ? r.range(-1, 1) : r.range(-5000, 5000);
+            rq[static_cast<std::size_t>(ch)] =
+                quantize_multiplier(left ? 1.0 + 0.99 * r.g.uniform() : std::ldexp(1.0 + r.g.uniform(), -r.range(15, 19)));
+        }
+        const auto w = dw_s8_pack(c, k * k, wt.data());
+        q_output o;
+        o.bias = bias.data();
+        o.rq = rq.data();
+        r.output(o.zp_out, o.lo, o.hi);
+        const std::int32_t zp_in = r.range(-128, 127);
+        std::vector<std::int8_t> a(static_cast<std::size_t>(p.oh) * p.ow * c), b(a.size());
+        dwconv_s8__ref(p, in.data(), zp_in, wt.data(), o, a.data());
+        dwconv_s8__simd(p, in.data(), zp_in, w, o, b.data());
+        CAPTURE(trial);
+        CHECK(a == b);
+    }
+}
+
 TEST_CASE("dwconv_s8: fallback parameters and dispatch") {
     gen r(505);
     const int c = 20;
@@ -310,7 +374,16 @@ TEST_CASE("add_s8: SIMD equals the reference on odd counts, scales and zero poin
             r.output(zo, lo, hi);
             const std::int32_t za = trial % 3 == 0 ? -128 : r.range(-128, 127);
             const std::int32_t zb = trial % 3 == 1 ? 127 : r.range(-128, 127);
-            const add_s8_params p = make_add_s8_params(sa, za, sb, zb, so, zo, lo, hi);
+            add_s8_params p = make_add_s8_params(sa, za, sb, zb, so, zo, lo, hi);
+            // Parameters make_add_s8_params never chooses take the generic exact path.
+            if (trial == 9) p.rq_a = quantize_multiplier(3e-6);   // input shift too large
+            if (trial == 10) p.rq_out = quantize_multiplier(2000.0);  // output shift > 9
+            if (trial == 11) {  // no headroom shift, multipliers above 1
+                p.left_shift = 0;
+                p.rq_a = quantize_multiplier(1.7);
+                p.rq_b = quantize_multiplier(0.3);
+                p.rq_out = quantize_multiplier(0.9);
+            }
             const auto a = r.bytes(count), b = r.bytes(count);
             std::vector<std::int8_t> o1(count), o2(count);
             add_s8__ref(count, a.data(), b.data(), p, o1.data());

@@ -2,20 +2,23 @@
 // tail for C % 8), with i32x4.dot_i16x8 over PAIRS OF TAPS: for a channel c the lanes
 // (x[tap 2q][c], x[tap 2q+1][c]) meet the weights (w[2q][c], w[2q+1][c]).
 //
-// Two tricks keep the input side cheap:
+// Tricks that keep the input side cheap:
 //  - The zero point is folded out: sum (x - zp) w = sum x w - zp sum w, and taps over the
 //    padding read a row filled with zp instead of being skipped, so they contribute
 //    zp w - zp w = 0 like the reference's skipped taps. Every pixel then uses the same
 //    per-channel constant bias - zp * sum_taps w.
 //  - Two taps' bytes are interleaved (one byte shuffle) and then interleaved with zero
 //    bytes, which places each int8 in the HIGH byte of an int16 lane: the value times 256,
-//    exactly, with no sign-extension step. The dot products then sum 256 * x * w; one
-//    arithmetic shift by 8 per accumulator undoes it (|256 x w| <= 2^22, so up to 511
-//    taps cannot overflow).
+//    exactly, with no sign-extension step. The accumulators start at 256 * (bias - zp sum w)
+//    and sum 256 x w; an arithmetic shift by 7 gives the 2 * acc the requantization takes.
+//  - Output pixels whose window lies inside the image use compile-time tap offsets
+//    (3x3, 5x5, 7x7 at strides 1 and 2), two pixels at a time sharing the weight loads;
+//    border pixels gather per-tap pointers.
 #include "engine/kernels/qnn.h"
 #include "engine/kernels/qnn_simd.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 namespace es::kernels {
@@ -32,49 +35,40 @@ inline v128_t zip_hi8(v128_t a, v128_t b) {
 
 inline int pairs_of(int taps) { return (taps + 1) / 2; }
 
-// Accumulates 16 channels over every tap pair; tp[2q], tp[2q+1] point at channel c0 of
-// each tap's input pixel (or of the zero-point row).
-template <bool Left>
-inline void group16(int pairs, const std::int8_t* const* tp, int c0, const std::int8_t* wg, const std::int32_t* bias_eff,
-                    const qsimd::rq_plan& rp, std::int8_t* dst) {
+struct dw_ctx {
+    const qsimd::rq_plan* rp;
+    const std::int32_t* bias256;  // 256 * (bias - zp sum w), padded
+    const std::int8_t* packed;
+    int pairs;
+};
+
+// One tap pair of 16 channels: x0, x1 the two taps' 16 bytes, w the pair's four weight vectors.
+inline void mac16(v128_t x0, v128_t x1, const v128_t w[4], v128_t a[4]) {
     const v128_t z = wasm_i32x4_splat(0);
-    v128_t a0 = z, a1 = z, a2 = z, a3 = z;
-    for (int q = 0; q < pairs; ++q, wg += 64) {
-        const v128_t x0 = wasm_v128_load(tp[2 * q] + c0), x1 = wasm_v128_load(tp[2 * q + 1] + c0);
-        const v128_t lo = zip_lo8(x0, x1), hi = zip_hi8(x0, x1);
-        a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(zip_lo8(z, lo), wasm_v128_load(wg)));
-        a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(zip_hi8(z, lo), wasm_v128_load(wg + 16)));
-        a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(zip_lo8(z, hi), wasm_v128_load(wg + 32)));
-        a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(zip_hi8(z, hi), wasm_v128_load(wg + 48)));
-    }
+    const v128_t lo = zip_lo8(x0, x1), hi = zip_hi8(x0, x1);
+    a[0] = wasm_i32x4_add(a[0], wasm_i32x4_dot_i16x8(zip_lo8(z, lo), w[0]));
+    a[1] = wasm_i32x4_add(a[1], wasm_i32x4_dot_i16x8(zip_hi8(z, lo), w[1]));
+    a[2] = wasm_i32x4_add(a[2], wasm_i32x4_dot_i16x8(zip_lo8(z, hi), w[2]));
+    a[3] = wasm_i32x4_add(a[3], wasm_i32x4_dot_i16x8(zip_hi8(z, hi), w[3]));
+}
+
+template <bool Left, bool Clamp>
+inline void store16(const v128_t a[4], const qsimd::rq_plan& rp, int c0, std::int8_t* dst) {
     const v128_t add = wasm_i32x4_splat(rp.add), r64 = qsimd::round64();
-    const v128_t s0 = wasm_i32x4_add(wasm_i32x4_shr(a0, 8), wasm_v128_load(bias_eff + c0));
-    const v128_t s1 = wasm_i32x4_add(wasm_i32x4_shr(a1, 8), wasm_v128_load(bias_eff + c0 + 4));
-    const v128_t s2 = wasm_i32x4_add(wasm_i32x4_shr(a2, 8), wasm_v128_load(bias_eff + c0 + 8));
-    const v128_t s3 = wasm_i32x4_add(wasm_i32x4_shr(a3, 8), wasm_v128_load(bias_eff + c0 + 12));
-    const v128_t v = qsimd::pack16(qsimd::requant4<Left>(s0, rp, c0, add, r64), qsimd::requant4<Left>(s1, rp, c0 + 4, add, r64),
-                                   qsimd::requant4<Left>(s2, rp, c0 + 8, add, r64),
-                                   qsimd::requant4<Left>(s3, rp, c0 + 12, add, r64), wasm_i8x16_splat(rp.lo),
-                                   wasm_i8x16_splat(rp.hi));
+    const v128_t q0 = qsimd::requant4<Left, Clamp>(wasm_i32x4_shr(a[0], 7), rp, c0, add, r64);
+    const v128_t q1 = qsimd::requant4<Left, Clamp>(wasm_i32x4_shr(a[1], 7), rp, c0 + 4, add, r64);
+    const v128_t q2 = qsimd::requant4<Left, Clamp>(wasm_i32x4_shr(a[2], 7), rp, c0 + 8, add, r64);
+    const v128_t q3 = qsimd::requant4<Left, Clamp>(wasm_i32x4_shr(a[3], 7), rp, c0 + 12, add, r64);
+    const v128_t v = qsimd::pack16(q0, q1, q2, q3, wasm_i8x16_splat(rp.lo), wasm_i8x16_splat(rp.hi));
     wasm_v128_store(dst + c0, v);
 }
 
-template <bool Left>
-inline void group8(int pairs, const std::int8_t* const* tp, int c0, const std::int8_t* wg, const std::int32_t* bias_eff,
-                   const qsimd::rq_plan& rp, std::int8_t* dst) {
-    const v128_t z = wasm_i32x4_splat(0);
-    v128_t a0 = z, a1 = z;
-    for (int q = 0; q < pairs; ++q, wg += 32) {
-        const v128_t lo = zip_lo8(wasm_v128_load64_zero(tp[2 * q] + c0), wasm_v128_load64_zero(tp[2 * q + 1] + c0));
-        a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(zip_lo8(z, lo), wasm_v128_load(wg)));
-        a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(zip_hi8(z, lo), wasm_v128_load(wg + 16)));
-    }
+template <bool Left, bool Clamp>
+inline void store8(v128_t a0, v128_t a1, const qsimd::rq_plan& rp, int c0, std::int8_t* dst) {
     const v128_t add = wasm_i32x4_splat(rp.add), r64 = qsimd::round64();
-    const v128_t s0 = wasm_i32x4_add(wasm_i32x4_shr(a0, 8), wasm_v128_load(bias_eff + c0));
-    const v128_t s1 = wasm_i32x4_add(wasm_i32x4_shr(a1, 8), wasm_v128_load(bias_eff + c0 + 4));
-    const v128_t q0 = qsimd::requant4<Left>(s0, rp, c0, add, r64), q1 = qsimd::requant4<Left>(s1, rp, c0 + 4, add, r64);
-    const v128_t v = qsimd::pack16(q0, q1, q0, q1, wasm_i8x16_splat(rp.lo), wasm_i8x16_splat(rp.hi));
-    wasm_v128_store64_lane(dst + c0, v, 0);
+    const v128_t q0 = qsimd::requant4<Left, Clamp>(wasm_i32x4_shr(a0, 7), rp, c0, add, r64);
+    const v128_t q1 = qsimd::requant4<Left, Clamp>(wasm_i32x4_shr(a1, 7), rp, c0 + 4, add, r64);
+    wasm_v128_store64_lane(dst + c0, qsimd::pack16(q0, q1, q0, q1, wasm_i8x16_splat(rp.lo), wasm_i8x16_splat(rp.hi)), 0);
 }
 
 // Channels [c0, C) one at a time, exactly as the reference (padding taps read zp).
@@ -88,42 +82,155 @@ void tail_channels(int c0, int c, int taps, const std::int8_t* const* tp, std::i
     }
 }
 
-// Mode: 0 vector requantization, 1 with left shifts, 2 scalar q_store for every channel.
-template <int Mode>
-void dw_run(const dw_params& p, const std::int8_t* in, std::int32_t zp_in, const dw_s8_weights& w, const q_output& o,
-            const qsimd::rq_plan& rp, const std::int32_t* bias_eff, const std::int8_t* zrow, std::int8_t* out) {
-    const int taps = p.kh * p.kw, pairs = pairs_of(taps);
-    const int c = p.c;
-    const int c16 = Mode == 2 ? 0 : c / 16 * 16;
-    const int c8 = Mode == 2 ? 0 : (c - c16 >= 8 ? c16 + 8 : c16);
-    thread_local std::vector<const std::int8_t*> tp;
-    tp.resize(static_cast<std::size_t>(2 * pairs));
-    const std::size_t in_img = static_cast<std::size_t>(p.h) * p.w * c;
-    const std::size_t out_img = static_cast<std::size_t>(p.oh) * p.ow * c;
-    for (int b = 0; b < p.n; ++b) {
-        const std::int8_t* img = in + b * in_img;
-        for (int oy = 0; oy < p.oh; ++oy)
-            for (int ox = 0; ox < p.ow; ++ox) {
-                int t = 0;
-                for (int ky = 0; ky < p.kh; ++ky) {
-                    const int iy = oy * p.sh - p.pad_t + ky;
-                    for (int kx = 0; kx < p.kw; ++kx, ++t) {
-                        const int ix = ox * p.sw - p.pad_l + kx;
-                        tp[static_cast<std::size_t>(t)] =
-                            (iy < 0 || iy >= p.h || ix < 0 || ix >= p.w)
-                                ? zrow
-                                : img + (static_cast<std::size_t>(iy) * p.w + ix) * c;
-                    }
-                }
-                if (taps % 2) tp[static_cast<std::size_t>(taps)] = tp[static_cast<std::size_t>(taps - 1)];  // weight 0
-                std::int8_t* dst = out + b * out_img + (static_cast<std::size_t>(oy) * p.ow + ox) * c;
-                const std::int8_t* wg = w.packed.data();
-                for (int c0 = 0; c0 < c16; c0 += 16, wg += pairs * 64)
-                    group16<Mode == 1>(pairs, tp.data(), c0, wg, bias_eff, rp, dst);
-                if (c8 > c16) group8<Mode == 1>(pairs, tp.data(), c16, wg, bias_eff, rp, dst);
-                tail_channels(c8, c, taps, tp.data(), zp_in, w.w.data(), o, dst);
-            }
+struct dw_args {
+    const dw_params* p;
+    std::int32_t zp_in;
+    const dw_s8_weights* w;
+    const q_output* o;
+    const std::int8_t* zrow;  // C + 16 bytes of zp_in
+    dw_ctx x;
+};
+
+// Channels [c0, C) of one pixel from per-tap pointers (tp[2 pairs]): groups of 16 and 8, then
+// the scalar tail. wg points at the packed weights of channel c0's group.
+template <bool Left, bool Clamp>
+void channels_from(const dw_args& d, const std::int8_t* const* tp, int c0, const std::int8_t* wg, std::int8_t* dst) {
+    const int c = d.p->c, pairs = d.x.pairs;
+    for (; c0 + 16 <= c; c0 += 16) {
+        v128_t a[4];
+        for (int i = 0; i < 4; ++i) a[i] = wasm_v128_load(d.x.bias256 + c0 + 4 * i);
+        for (int q = 0; q < pairs; ++q, wg += 64) {
+            const v128_t w[4] = {wasm_v128_load(wg), wasm_v128_load(wg + 16), wasm_v128_load(wg + 32),
+                                 wasm_v128_load(wg + 48)};
+            mac16(wasm_v128_load(tp[2 * q] + c0), wasm_v128_load(tp[2 * q + 1] + c0), w, a);
+        }
+        store16<Left, Clamp>(a, *d.x.rp, c0, dst);
     }
+    if (c - c0 >= 8) {
+        const v128_t z = wasm_i32x4_splat(0);
+        v128_t a0 = wasm_v128_load(d.x.bias256 + c0), a1 = wasm_v128_load(d.x.bias256 + c0 + 4);
+        for (int q = 0; q < pairs; ++q, wg += 32) {
+            const v128_t lo = zip_lo8(wasm_v128_load64_zero(tp[2 * q] + c0), wasm_v128_load64_zero(tp[2 * q + 1] + c0));
+            a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(zip_lo8(z, lo), wasm_v128_load(wg)));
+            a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(zip_hi8(z, lo), wasm_v128_load(wg + 16)));
+        }
+        store8<Left, Clamp>(a0, a1, *d.x.rp, c0, dst);
+        c0 += 8;
+    }
+    tail_channels(c0, c, d.p->kh * d.p->kw, tp, d.zp_in, d.w->w.data(), *d.o, dst);
+}
+
+// NPX horizontally adjacent output pixels whose windows lie inside the image, 16 channels at
+// a time with the taps at compile-time offsets (row stride aside); the weights of a tap pair
+// are loaded once for all NPX pixels. src: the first pixel's window origin.
+template <int K, int S, int NPX, bool Left, bool Clamp>
+void pixels_interior(const dw_args& d, const std::int8_t* src, std::ptrdiff_t row, std::int8_t* dst) {
+    constexpr int T = K * K, P = (T + 1) / 2;
+    const int c = d.p->c, c16 = c / 16 * 16;
+    const std::ptrdiff_t cs = c;
+    const std::int8_t* wg = d.x.packed;
+    for (int c0 = 0; c0 < c16; c0 += 16, wg += P * 64) {
+        v128_t a[NPX][4];
+        for (int px = 0; px < NPX; ++px)
+            for (int i = 0; i < 4; ++i) a[px][i] = wasm_v128_load(d.x.bias256 + c0 + 4 * i);
+        ES_UNROLL
+        for (int q = 0; q < P; ++q) {
+            const int t0 = 2 * q, t1 = 2 * q + 1 < T ? 2 * q + 1 : 2 * q;  // the odd last tap: weight 0
+            const std::ptrdiff_t o0 = (t0 / K) * row + (t0 % K) * cs + c0;
+            const std::ptrdiff_t o1 = (t1 / K) * row + (t1 % K) * cs + c0;
+            const std::int8_t* wq = wg + q * 64;
+            const v128_t w[4] = {wasm_v128_load(wq), wasm_v128_load(wq + 16), wasm_v128_load(wq + 32),
+                                 wasm_v128_load(wq + 48)};
+            ES_UNROLL
+            for (int px = 0; px < NPX; ++px) {
+                const std::int8_t* s = src + px * S * cs;
+                mac16(wasm_v128_load(s + o0), wasm_v128_load(s + o1), w, a[px]);
+            }
+        }
+        for (int px = 0; px < NPX; ++px) store16<Left, Clamp>(a[px], *d.x.rp, c0, dst + px * cs);
+    }
+    if (c16 < c) {  // the remaining channels from per-tap pointers
+        const std::int8_t* tp[2 * P];
+        for (int px = 0; px < NPX; ++px) {
+            const std::int8_t* s = src + px * S * cs;
+            for (int t = 0; t < T; ++t) tp[t] = s + (t / K) * row + (t % K) * cs;
+            if (T % 2) tp[T] = tp[T - 1];
+            channels_from<Left, Clamp>(d, tp, c16, wg, dst + px * cs);
+        }
+    }
+}
+
+// One image. K, S > 0: interior pixels use compile-time offsets; border pixels (and every
+// pixel when K = 0) gather per-tap pointers.
+template <int K, int S, bool Left, bool Clamp>
+ES_NOINLINE void dw_image(const dw_args& d, const std::int8_t* img, std::int8_t* out) {
+    const dw_params& p = *d.p;
+    const int c = p.c, taps = p.kh * p.kw;
+    const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(p.w) * c;
+    thread_local std::vector<const std::int8_t*> tp;
+    tp.resize(static_cast<std::size_t>(2 * d.x.pairs));
+    // Output columns whose windows lie inside the image horizontally: [x_lo, x_hi).
+    int x_lo = (p.pad_l + p.sw - 1) / p.sw, x_hi = x_lo;
+    while (x_hi < p.ow && x_hi * p.sw - p.pad_l + p.kw <= p.w) ++x_hi;
+    if (x_lo > p.ow) x_lo = x_hi = p.ow;
+    for (int oy = 0; oy < p.oh; ++oy) {
+        const int iy0 = oy * p.sh - p.pad_t;
+        const bool row_inside = K > 0 && iy0 >= 0 && iy0 + p.kh <= p.h;
+        std::int8_t* out_row = out + static_cast<std::size_t>(oy) * p.ow * c;
+        auto general = [&](int ox) {
+            int t = 0;
+            for (int ky = 0; ky < p.kh; ++ky) {
+                const int iy = iy0 + ky;
+                for (int kx = 0; kx < p.kw; ++kx, ++t) {
+                    const int ix = ox * p.sw - p.pad_l + kx;
+                    tp[static_cast<std::size_t>(t)] = (iy < 0 || iy >= p.h || ix < 0 || ix >= p.w)
+                                                          ? d.zrow
+                                                          : img + (static_cast<std::ptrdiff_t>(iy) * p.w + ix) * c;
+                }
+            }
+            if (taps % 2) tp[static_cast<std::size_t>(taps)] = tp[static_cast<std::size_t>(taps - 1)];  // weight 0
+            channels_from<Left, Clamp>(d, tp.data(), 0, d.x.packed, out_row + static_cast<std::size_t>(ox) * c);
+        };
+        int ox = 0;
+        if constexpr (K > 0) {
+            if (row_inside) {
+                for (; ox < x_lo; ++ox) general(ox);
+                const std::int8_t* base = img + static_cast<std::ptrdiff_t>(iy0) * row;
+                for (; ox + 2 <= x_hi; ox += 2)
+                    pixels_interior<K, S, 2, Left, Clamp>(d, base + static_cast<std::ptrdiff_t>(ox * p.sw - p.pad_l) * c,
+                                                          row, out_row + static_cast<std::size_t>(ox) * c);
+                for (; ox < x_hi; ++ox)
+                    pixels_interior<K, S, 1, Left, Clamp>(d, base + static_cast<std::ptrdiff_t>(ox * p.sw - p.pad_l) * c,
+                                                          row, out_row + static_cast<std::size_t>(ox) * c);
+            }
+        }
+        for (; ox < p.ow; ++ox) general(ox);
+    }
+}
+
+using dw_image_fn = void (*)(const dw_args&, const std::int8_t*, std::int8_t*);
+
+// The variants, called through a table with a run-time index: each stays its own wasm
+// function (see ES_NOINLINE in qnn_simd.h; binaryen would inline a function called once).
+template <bool Left, bool Clamp>
+constexpr dw_image_fn dw_variants[7] = {dw_image<3, 1, Left, Clamp>, dw_image<3, 2, Left, Clamp>,
+                                        dw_image<5, 1, Left, Clamp>, dw_image<5, 2, Left, Clamp>,
+                                        dw_image<7, 1, Left, Clamp>, dw_image<7, 2, Left, Clamp>,
+                                        dw_image<0, 0, Left, Clamp>};
+
+void dw_images(const dw_args& d, bool left, bool clamp, const std::int8_t* in, std::int8_t* out) {
+    const dw_params& p = *d.p;
+    const std::size_t in_img = static_cast<std::size_t>(p.h) * p.w * p.c;
+    const std::size_t out_img = static_cast<std::size_t>(p.oh) * p.ow * p.c;
+    int v = 6;
+    if (p.kh == p.kw && p.sh == p.sw && (p.sh == 1 || p.sh == 2)) {
+        if (p.kh == 3) v = p.sh - 1;
+        else if (p.kh == 5) v = 2 + p.sh - 1;
+        else if (p.kh == 7) v = 4 + p.sh - 1;
+    }
+    const dw_image_fn f = left ? (clamp ? dw_variants<true, true>[v] : dw_variants<true, false>[v])
+                               : (clamp ? dw_variants<false, true>[v] : dw_variants<false, false>[v]);
+    for (int b = 0; b < p.n; ++b) f(d, in + b * in_img, out + b * out_img);
 }
 
 }  // namespace
@@ -151,28 +258,57 @@ void dw_s8_pack_simd(dw_s8_weights& w) {
 
 void dwconv_s8__simd(const dw_params& p, const std::int8_t* in, std::int32_t zp_in, const dw_s8_weights& w,
                      const q_output& o, std::int8_t* out) {
-    const int taps = p.kh * p.kw;
-    if (w.c != p.c || w.taps != taps || taps <= 0 || taps >= 512 || p.c <= 0 ||
-        (w.packed.empty() && p.c >= 8) || zp_in < -128 || zp_in > 127) {
+    const int taps = p.kh * p.kw, c = p.c;
+    if (w.c != c || w.taps != taps || taps <= 0 || taps > 256 || c <= 0 ||
+        w.packed.size() != static_cast<std::size_t>(c / 8) * 8 * static_cast<std::size_t>(pairs_of(taps)) * 4 ||
+        zp_in < -128 || zp_in > 127) {
         dwconv_s8__ref(p, in, zp_in, w.w.data(), o, out);
         return;
     }
     thread_local qsimd::rq_plan rp;
-    rp.build(p.c, o.rq, false, nullptr, o.zp_out, o.lo, o.hi);
-    // bias - zp * sum_taps w per channel (wrapping like the int32 accumulator it replaces).
-    thread_local std::vector<std::int32_t> bias_eff;
-    bias_eff.assign(static_cast<std::size_t>(rp.np), 0);
-    for (int ch = 0; ch < p.c; ++ch) {
-        std::int64_t sw = 0;
-        for (int t = 0; t < taps; ++t) sw += w.w[static_cast<std::size_t>(t) * p.c + ch];
-        const std::int64_t v = static_cast<std::int64_t>(o.bias ? o.bias[ch] : 0) - zp_in * sw;
-        bias_eff[static_cast<std::size_t>(ch)] = static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
+    rp.build(c, o.rq, false, o.zp_out, o.lo, o.hi);
+    // Accumulators start at 256 * (bias - zp sum w): needs |bias - zp sum w| + taps 2^14 < 2^23
+    // so that 256 times the sum stays in int32 (taps <= 256). Per channel |2 s| is at most
+    // 2 (|bias| + 255 sum |w|): within the clamp bound everywhere, the clamp is skipped.
+    thread_local std::vector<std::int32_t> bias256;
+    bias256.assign(static_cast<std::size_t>(rp.np), 0);
+    bool vector_ok = rp.fast, clamp = false;
+    for (int ch = 0; ch < c && vector_ok; ++ch) {
+        std::int64_t sw = 0, sa = 0;
+        for (int t = 0; t < taps; ++t) {
+            const int v = w.w[static_cast<std::size_t>(t) * c + ch];
+            sw += v;
+            sa += v < 0 ? -v : v;
+        }
+        const std::int64_t bias = o.bias ? o.bias[ch] : 0, be = bias - zp_in * sw;
+        if ((be < 0 ? -be : be) + taps * (std::int64_t{1} << 14) >= (std::int64_t{1} << 23)) vector_ok = false;
+        bias256[static_cast<std::size_t>(ch)] = static_cast<std::int32_t>(be * 256);
+        if (2 * ((bias < 0 ? -bias : bias) + 255 * sa) > rp.hi2()[ch]) clamp = true;
     }
     thread_local std::vector<std::int8_t> zrow;
-    zrow.assign(static_cast<std::size_t>(p.c) + 16, static_cast<std::int8_t>(zp_in));
-    if (!rp.fast) dw_run<2>(p, in, zp_in, w, o, rp, bias_eff.data(), zrow.data(), out);
-    else if (rp.left) dw_run<1>(p, in, zp_in, w, o, rp, bias_eff.data(), zrow.data(), out);
-    else dw_run<0>(p, in, zp_in, w, o, rp, bias_eff.data(), zrow.data(), out);
+    zrow.assign(static_cast<std::size_t>(c) + 16, static_cast<std::int8_t>(zp_in));
+    dw_args d{&p, zp_in, &w, &o, zrow.data(), dw_ctx{&rp, bias256.data(), w.packed.data(), pairs_of(taps)}};
+    if (!vector_ok) {  // the reference's arithmetic, channel by channel, from per-tap pointers
+        std::vector<const std::int8_t*> tp(static_cast<std::size_t>(taps));
+        for (int b = 0; b < p.n; ++b) {
+            const std::int8_t* img = in + static_cast<std::size_t>(b) * p.h * p.w * c;
+            for (int oy = 0; oy < p.oh; ++oy)
+                for (int ox = 0; ox < p.ow; ++ox) {
+                    int t = 0;
+                    for (int ky = 0; ky < p.kh; ++ky)
+                        for (int kx = 0; kx < p.kw; ++kx, ++t) {
+                            const int iy = oy * p.sh - p.pad_t + ky, ix = ox * p.sw - p.pad_l + kx;
+                            tp[static_cast<std::size_t>(t)] = (iy < 0 || iy >= p.h || ix < 0 || ix >= p.w)
+                                                                  ? zrow.data()
+                                                                  : img + (static_cast<std::ptrdiff_t>(iy) * p.w + ix) * c;
+                        }
+                    tail_channels(0, c, taps, tp.data(), zp_in, w.w.data(), o,
+                                  out + ((static_cast<std::size_t>(b) * p.oh + oy) * p.ow + ox) * c);
+                }
+        }
+        return;
+    }
+    dw_images(d, rp.left, clamp, in, out);
 }
 
 }  // namespace es::kernels

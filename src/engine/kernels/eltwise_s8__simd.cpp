@@ -31,6 +31,40 @@ inline bool uniform_ok(requant r) { return r.mult != std::numeric_limits<std::in
 
 }  // namespace
 
+namespace {
+
+// Exact requantize(d << left, r) for |d| <= 255 with 32-bit multiplies only (the rescaling
+// of add_s8's inputs). With k = 31 - left, SRDHM and RDBP merge into one floor:
+//     floor((d*M + 2^(k-1) + [e > 0] (2^(k+e-1) - [d < 0] 2^k)) / 2^(k+e))
+// (floor of a floor; gemmlowp's sign test on the SRDHM result equals d < 0 when
+// M >= 2^30, and where they differ, M = 0 or a zero result, it does not matter). Splitting
+// M = Q 2^(k+e) + R makes it d*Q + floor((d*R + ...) / 2^(k+e)), both products in int32;
+// the remainder part is scaled by 2^(22-k-e) so that the shift is the constant 22 (a shift
+// by a run-time count costs more, see qsimd::shr_i32).
+struct byte_rq {
+    bool ok = false;
+    v128_t q, r, bias, sign;
+
+    byte_rq(requant rq, int left) {
+        const int k = 31 - left, e = rq.mult == 0 ? 0 : -rq.shift;
+        if (rq.mult != 0 && (rq.mult < (std::int32_t{1} << 30) || rq.shift > 0)) return;
+        if (k < 1 || k + e < 8 || k + e > 22) return;
+        ok = true;
+        const int s = k + e;
+        const std::int32_t f = std::int32_t{1} << (22 - s);
+        q = wasm_i32x4_splat(rq.mult >> s);
+        r = wasm_i32x4_splat((rq.mult & ((std::int32_t{1} << s) - 1)) * f);
+        bias = wasm_i32x4_splat(((std::int32_t{1} << (k - 1)) + (e > 0 ? std::int32_t{1} << (s - 1) : 0)) * f);
+        sign = wasm_i32x4_splat(e > 0 ? -(std::int32_t{1} << (22 - e)) : 0);
+    }
+    v128_t apply(v128_t d) const {
+        const v128_t t = wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_mul(d, r), bias), wasm_v128_and(wasm_i32x4_shr(d, 31), sign));
+        return wasm_i32x4_add(wasm_i32x4_mul(d, q), wasm_i32x4_shr(t, 22));
+    }
+};
+
+}  // namespace
+
 void add_s8__simd(std::size_t count, const std::int8_t* a, const std::int8_t* b, const add_s8_params& p,
                   std::int8_t* out) {
     if (!int8_zp(p.zp_a) || !int8_zp(p.zp_b) || p.left_shift < 0 || p.left_shift > 22 || !uniform_ok(p.rq_a) ||
@@ -38,20 +72,49 @@ void add_s8__simd(std::size_t count, const std::int8_t* a, const std::int8_t* b,
         add_s8__ref(count, a, b, p, out);
         return;
     }
-    const qsimd::uniform_rq ra(p.rq_a), rb(p.rq_b), ro(p.rq_out);
     const v128_t za = wasm_i16x8_splat(static_cast<std::int16_t>(p.zp_a));
     const v128_t zb = wasm_i16x8_splat(static_cast<std::int16_t>(p.zp_b));
-    const v128_t zo = wasm_i32x4_splat(p.zp_out);
     const v128_t vlo = wasm_i8x16_splat(p.lo), vhi = wasm_i8x16_splat(p.hi);
-    const auto ls = static_cast<std::uint32_t>(p.left_shift);
     std::size_t i = 0;
-    for (; i + 16 <= count; i += 16) {
-        v128_t x[4], y[4], r[4];
-        widen16(wasm_v128_load(a + i), za, x);
-        widen16(wasm_v128_load(b + i), zb, y);
-        for (int j = 0; j < 4; ++j)
-            r[j] = ro.apply(wasm_i32x4_add(ra.apply(wasm_i32x4_shl(x[j], ls)), rb.apply(wasm_i32x4_shl(y[j], ls))));
-        wasm_v128_store(out + i, narrow16(r, zo, vlo, vhi));
+    const byte_rq fa(p.rq_a, p.left_shift), fb(p.rq_b, p.left_shift);
+    thread_local qsimd::rq_plan plan;
+    plan.build(1, &p.rq_out, true, p.zp_out, p.lo, p.hi);
+    if (fa.ok && fb.ok && plan.fast && p.left_shift <= 20) {  // rescaled inputs below 2^28
+        // Inputs rescaled in 32-bit arithmetic, the sum requantized as a conv output. The
+        // zero points are subtracted after widening to 32 bits: subtracted in 16 bits, LLVM
+        // derives the sign tests from 16-bit compares and widens the masks with byte shuffles
+        // that V8 materialises expensively.
+        const v128_t add = wasm_i32x4_splat(plan.add), r64 = qsimd::round64();
+        const v128_t z16 = wasm_i16x8_splat(0);
+        const v128_t za32 = wasm_i32x4_splat(p.zp_a), zb32 = wasm_i32x4_splat(p.zp_b);
+        for (; i + 16 <= count; i += 16) {
+            v128_t x[4], y[4], r[4];
+            widen16(wasm_v128_load(a + i), z16, x);
+            widen16(wasm_v128_load(b + i), z16, y);
+            for (int j = 0; j < 4; ++j) {
+                x[j] = wasm_i32x4_sub(x[j], za32);
+                y[j] = wasm_i32x4_sub(y[j], zb32);
+            }
+            for (int j = 0; j < 4; ++j) {
+                const v128_t z = wasm_i32x4_add(fa.apply(x[j]), fb.apply(y[j]));
+                const v128_t z2 = wasm_i32x4_add(z, z);  // |z| < 2^29: rescaled inputs are below 2^28
+                r[j] = plan.left ? qsimd::requant4<true, true>(z2, plan, 0, add, r64)
+                                 : qsimd::requant4<false, true>(z2, plan, 0, add, r64);
+            }
+            wasm_v128_store(out + i, qsimd::pack16(r[0], r[1], r[2], r[3], vlo, vhi));
+        }
+    } else {
+        const qsimd::uniform_rq ra(p.rq_a), rb(p.rq_b), ro(p.rq_out);
+        const v128_t zo = wasm_i32x4_splat(p.zp_out);
+        const auto ls = static_cast<std::uint32_t>(p.left_shift);
+        for (; i + 16 <= count; i += 16) {
+            v128_t x[4], y[4], r[4];
+            widen16(wasm_v128_load(a + i), za, x);
+            widen16(wasm_v128_load(b + i), zb, y);
+            for (int j = 0; j < 4; ++j)
+                r[j] = ro.apply(wasm_i32x4_add(ra.apply(qsimd::shl_i32(x[j], ls)), rb.apply(qsimd::shl_i32(y[j], ls))));
+            wasm_v128_store(out + i, narrow16(r, zo, vlo, vhi));
+        }
     }
     if (i < count) add_s8__ref(count - i, a + i, b + i, p, out + i);
 }

@@ -16,10 +16,10 @@ namespace es::kernels {
 
 namespace qsimd {
 
-void rq_plan::build(int n, const requant* rq, bool per_tensor, const std::int32_t* bias, std::int32_t zp_out,
-                    std::int8_t lo_out, std::int8_t hi_out) {
+void rq_plan::build(int n, const requant* rq, bool per_tensor, std::int32_t zp_out, std::int8_t lo_out,
+                    std::int8_t hi_out) {
     np = (std::max(n, 1) + 15) / 16 * 16;
-    buf_.assign(static_cast<std::size_t>(6) * np, 0);
+    buf_.assign(static_cast<std::size_t>(5) * np, 0);
     fast = zp_out >= -128 && zp_out <= 127;
     left = false;
     lo = lo_out;
@@ -29,9 +29,8 @@ void rq_plan::build(int n, const requant* rq, bool per_tensor, const std::int32_
     std::int32_t* p_mul = p_lo + 2 * np;
     std::int32_t* p_mult = p_lo + 3 * np;
     std::int32_t* p_g = p_lo + 4 * np;
-    std::int32_t* p_bias = p_lo + 5 * np;
     for (int c = 0; c < np; ++c) {
-        requant r = c < n ? rq[per_tensor ? 0 : c] : requant{};
+        requant r = per_tensor ? rq[0] : c < n ? rq[c] : requant{};
         int left_shift = 0, right_shift = 0;
         if (r.mult != 0) {
             if (r.mult < (std::int32_t{1} << 30) || r.shift > 9 || r.shift < -20) {
@@ -42,13 +41,12 @@ void rq_plan::build(int n, const requant* rq, bool per_tensor, const std::int32_
                 right_shift = r.shift > 0 ? 0 : -r.shift;
             }
         }
-        const std::int32_t bound = std::int32_t{1} << (right_shift + 9 - left_shift);
+        const std::int32_t bound = std::int32_t{1} << (right_shift + 10 - left_shift);
         p_lo[c] = -bound;
         p_hi[c] = bound;
-        p_mul[c] = std::int32_t{1} << (left_shift + 1);
+        p_mul[c] = std::int32_t{1} << left_shift;
         p_mult[c] = r.mult;
         p_g[c] = std::int32_t{1} << (21 - right_shift);
-        p_bias[c] = (bias && c < n) ? bias[c] : 0;
         left = left || left_shift > 0;
     }
     add = fast ? (std::int32_t{1} << 20) + zp_out * (std::int32_t{1} << 21) : 0;
@@ -69,7 +67,7 @@ uniform_rq::uniform_rq(requant r) {
 v128_t uniform_rq::apply(v128_t x) const {
     if (left > 0) {  // saturating x << left
         const v128_t over = wasm_i32x4_gt(x, sat_hi), under = wasm_i32x4_lt(x, sat_lo);
-        x = wasm_i32x4_shl(x, static_cast<std::uint32_t>(left));
+        x = shl_i32(x, static_cast<std::uint32_t>(left));
         x = wasm_v128_bitselect(wasm_i32x4_splat(std::numeric_limits<std::int32_t>::max()), x, over);
         x = wasm_v128_bitselect(wasm_i32x4_splat(std::numeric_limits<std::int32_t>::min()), x, under);
     }
@@ -83,7 +81,7 @@ v128_t uniform_rq::apply(v128_t x) const {
     // gemmlowp's RoundingDivideByPOT with a uniform exponent.
     const v128_t rem = wasm_v128_and(h, mask);
     const v128_t threshold = wasm_i32x4_sub(half, wasm_i32x4_shr(h, 31));
-    return wasm_i32x4_sub(wasm_i32x4_shr(h, static_cast<std::uint32_t>(right)), wasm_i32x4_gt(rem, threshold));
+    return wasm_i32x4_sub(shr_i32(h, static_cast<std::uint32_t>(right)), wasm_i32x4_gt(rem, threshold));
 }
 
 }  // namespace qsimd

@@ -10,10 +10,12 @@
 //  1. Clamp s to +-2^(e + 9 - L). Every step is monotone in s, and at the bounds the
 //     result is already at least 256 in magnitude (M >= 2^30), beyond any int8 output
 //     after adding a zero point in [-128, 127]: the clamped output equals the unclamped one.
-//     After the clamp nothing below can overflow or saturate.
+//     After the clamp nothing below can overflow or saturate. (Kernels skip the clamp when
+//     a per-channel bound on |s| from the weights shows it cannot bind.)
 //  2. SRDHM exactly in 64 bits: h = floor((s*M + 2^30) / 2^31) (gemmlowp's nudge and
 //     truncating division are this floor for every sign), computed as the high word of
 //     (2s << L) * M + 2^31 with i64x2.extmul; the high words are gathered by one shuffle.
+//     The kernels produce 2s directly (B packed doubled; the depthwise's x256 sums >> 7).
 //  3. RDBP with a per-lane exponent e (0..20) as a multiply and a uniform shift:
 //         RDBP(h, e) = (h * 2^(21-e) + 2^20 - [h < 0]) >> 21
 //     (for h >= 0 this is round half up of h / 2^e; the -1 turns ties downward for
@@ -34,46 +36,72 @@
 #include <cstdint>
 #include <vector>
 
+// Each variant of a kernel (shape templates x requantization mode) is its own wasm function:
+// V8 optimises hot functions separately, and one function holding every inlined variant
+// takes TurboFan long enough to compile that short runs stay in the baseline tier.
+#define ES_NOINLINE __attribute__((noinline))
+
+// Keeps a loop rolled: LLVM's wasm backend does not model register pressure, so a fully
+// unrolled body gets its loads hoisted to the top and V8 spills most of them.
+#if defined(__clang__)
+#define ES_NO_UNROLL _Pragma("clang loop unroll(disable)")
+#else
+#define ES_NO_UNROLL
+#endif
+
 namespace es::kernels::qsimd {
 
 // Per-channel constants of the vector requantization, padded to a multiple of 16 channels
-// (padding channels requantize 0 with multiplier 0). Built once per kernel call.
+// (padding channels requantize with multiplier 0). Built once per kernel call. The kernels
+// hand over s2 = 2s (the GEMM with B packed doubled, the depthwise from its x256 sums), so
+// the bounds below are those of step 1 doubled.
 class rq_plan {
 public:
-    // n channels with requant rq[0..n) (or one shared value when per_tensor), bias[0..n) or
-    // null (kept for the kernels that start their accumulators from it).
-    void build(int n, const requant* rq, bool per_tensor, const std::int32_t* bias, std::int32_t zp_out,
-               std::int8_t lo, std::int8_t hi);
+    // n channels with requant rq[0..n) (or rq[0] for every channel when per_tensor).
+    void build(int n, const requant* rq, bool per_tensor, std::int32_t zp_out, std::int8_t lo, std::int8_t hi);
 
     bool fast = false;  // every channel fits the vector path
     bool left = false;  // some channel shifts left (real multiplier >= 1)
     int np = 0;         // padded channel count
 
-    const std::int32_t* lo_s() const { return buf_.data(); }
-    const std::int32_t* hi_s() const { return buf_.data() + np; }
-    const std::int32_t* mul_s() const { return buf_.data() + 2 * np; }  // 2^(L+1)
+    const std::int32_t* lo2() const { return buf_.data(); }           // -2^(e+10-L)
+    const std::int32_t* hi2() const { return buf_.data() + np; }      // 2^(e+10-L)
+    const std::int32_t* mul() const { return buf_.data() + 2 * np; }  // 2^L
     const std::int32_t* mult() const { return buf_.data() + 3 * np; }
-    const std::int32_t* g() const { return buf_.data() + 4 * np; }      // 2^(21-e)
-    const std::int32_t* bias() const { return buf_.data() + 5 * np; }   // 0 where none
-    std::int32_t add = 0;                                                // 2^20 + zp * 2^21
+    const std::int32_t* g() const { return buf_.data() + 4 * np; }    // 2^(21-e)
+    std::int32_t add = 0;                                              // 2^20 + zp * 2^21
     std::int8_t lo = -128, hi = 127;
 
 private:
     std::vector<std::int32_t> buf_;
 };
 
-// r + zp for four lanes of s at channel offset j of the plan (see above), in [-640, 639].
-template <bool Left>
-inline v128_t requant4(v128_t s, const rq_plan& p, int j, v128_t add, v128_t round64) {
-    s = wasm_i32x4_max(s, wasm_v128_load(p.lo_s() + j));
-    s = wasm_i32x4_min(s, wasm_v128_load(p.hi_s() + j));
-    const v128_t s2 = Left ? wasm_i32x4_mul(s, wasm_v128_load(p.mul_s() + j)) : wasm_i32x4_add(s, s);
+// Shifts by a run-time count. LLVM 14 hoists the splat of a loop-invariant count out of the
+// loop, then cannot see that the count is uniform and unrolls the vector shift into four
+// scalar shifts with lane extracts and inserts; an empty volatile asm statement makes the
+// count a fresh scalar at each use, so the shift stays one i32x4.shr_s / shl.
+inline std::uint32_t opaque(std::uint32_t n) {
+    __asm__ volatile("" : "+r"(n));
+    return n;
+}
+inline v128_t shr_i32(v128_t v, std::uint32_t n) { return wasm_i32x4_shr(v, opaque(n)); }
+inline v128_t shl_i32(v128_t v, std::uint32_t n) { return wasm_i32x4_shl(v, opaque(n)); }
+
+// r + zp for four lanes of s2 = 2s at channel offset j of the plan (see above), in
+// [-640, 639]. Clamp = false when the kernel has proven |s2| <= hi2 for every lane.
+template <bool Left, bool Clamp>
+inline v128_t requant4(v128_t s2, const rq_plan& p, int j, v128_t add, v128_t round64) {
+    if constexpr (Clamp) {
+        s2 = wasm_i32x4_max(s2, wasm_v128_load(p.lo2() + j));
+        s2 = wasm_i32x4_min(s2, wasm_v128_load(p.hi2() + j));
+    }
+    const v128_t x = Left ? wasm_i32x4_mul(s2, wasm_v128_load(p.mul() + j)) : s2;
     const v128_t m = wasm_v128_load(p.mult() + j);
-    const v128_t lo = wasm_i64x2_add(wasm_i64x2_extmul_low_i32x4(s2, m), round64);
-    const v128_t hi = wasm_i64x2_add(wasm_i64x2_extmul_high_i32x4(s2, m), round64);
+    const v128_t lo = wasm_i64x2_add(wasm_i64x2_extmul_low_i32x4(x, m), round64);
+    const v128_t hi = wasm_i64x2_add(wasm_i64x2_extmul_high_i32x4(x, m), round64);
     const v128_t h = wasm_i32x4_shuffle(lo, hi, 1, 3, 5, 7);
     v128_t t = wasm_i32x4_add(wasm_i32x4_mul(h, wasm_v128_load(p.g() + j)), add);
-    t = wasm_i32x4_add(t, wasm_i32x4_shr(s, 31));
+    t = wasm_i32x4_add(t, wasm_i32x4_shr(s2, 31));
     return wasm_i32x4_shr(t, 21);
 }
 
