@@ -436,6 +436,30 @@ TEST_CASE("mul_channel_s8, gap_s8, lut_s8: SIMD equals the reference") {
     CHECK(out == all);
 }
 
+TEST_CASE("avgpool_s8: SIMD equals the reference, padding counted as zero") {
+    gen r(909);
+    for (int c : {1, 7, 16, 17, 33, 48})
+        for (int k : {2, 3, 5})
+            for (int stride : {1, 2})
+                for (int pad : {0, 1, 2}) {
+                    const int h = 7, w = 6;
+                    if (pad >= k) continue;
+                    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
+                    const dw_params p{2, h, w, c, k, k, stride, stride, pad, pad, oh, ow};
+                    const auto in = r.bytes(static_cast<std::size_t>(2) * h * w * c);
+                    const std::int32_t zp_in = r.below(3) ? r.range(-128, 127) : 127, zp_out = r.range(-128, 127);
+                    const requant rq = quantize_multiplier((0.3 + 2.0 * r.g.uniform()) / (k * k));
+                    std::vector<std::int8_t> a(static_cast<std::size_t>(2) * oh * ow * c), b(a.size());
+                    avgpool_s8__ref(p, in.data(), zp_in, rq, zp_out, a.data());
+                    avgpool_s8__simd(p, in.data(), zp_in, rq, zp_out, b.data());
+                    CAPTURE(c);
+                    CAPTURE(k);
+                    CAPTURE(stride);
+                    CAPTURE(pad);
+                    CHECK(a == b);
+                }
+}
+
 TEST_CASE("maxpool_s8: SIMD equals the reference, padding never wins") {
     gen r(808);
     for (int c : {1, 7, 16, 17, 33})

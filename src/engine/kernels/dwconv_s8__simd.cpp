@@ -120,42 +120,73 @@ void channels_from(const dw_args& d, const std::int8_t* const* tp, int c0, const
     tail_channels(c0, c, d.p->kh * d.p->kw, tp, d.zp_in, d.w->w.data(), *d.o, dst);
 }
 
-// NPX horizontally adjacent output pixels whose windows lie inside the image, 16 channels at
-// a time with the taps at compile-time offsets (row stride aside); the weights of a tap pair
-// are loaded once for all NPX pixels. src: the first pixel's window origin.
+// NPX horizontally adjacent output pixels whose windows lie inside the image, 8 channels at
+// a time: NPX x 2 accumulators and the pair's two weight vectors stay in registers (V8 has 15
+// vector registers; wider tiles spill). The taps are at compile-time offsets (row stride
+// aside); the weights of a tap pair are loaded once for all NPX pixels. src: the first
+// pixel's window origin.
 template <int K, int S, int NPX, bool Left, bool Clamp>
 void pixels_interior(const dw_args& d, const std::int8_t* src, std::ptrdiff_t row, std::int8_t* dst) {
     constexpr int T = K * K, P = (T + 1) / 2;
-    const int c = d.p->c, c16 = c / 16 * 16;
+    const int c = d.p->c, c8 = c / 8 * 8;
     const std::ptrdiff_t cs = c;
-    const std::int8_t* wg = d.x.packed;
-    for (int c0 = 0; c0 < c16; c0 += 16, wg += P * 64) {
-        v128_t a[NPX][4];
-        for (int px = 0; px < NPX; ++px)
-            for (int i = 0; i < 4; ++i) a[px][i] = wasm_v128_load(d.x.bias256 + c0 + 4 * i);
+    const v128_t z = wasm_i32x4_splat(0);
+    for (int c0 = 0; c0 < c8; c0 += 8) {
+        // Packed weights: groups of 16 channels (pairs of 64 bytes, this half at +0 or +32),
+        // then one group of 8 (pairs of 32 bytes).
+        const int g16 = c / 16 * 16;
+        const std::int8_t* wg = c0 < g16 ? d.x.packed + static_cast<std::ptrdiff_t>(c0 / 16) * P * 64 + (c0 % 16) * 4
+                                         : d.x.packed + static_cast<std::ptrdiff_t>(g16 / 16) * P * 64;
+        const std::ptrdiff_t wstride = c0 < g16 ? 64 : 32;
+        v128_t a[NPX][2];
+        const v128_t b0 = wasm_v128_load(d.x.bias256 + c0), b1 = wasm_v128_load(d.x.bias256 + c0 + 4);
+        for (int px = 0; px < NPX; ++px) {
+            a[px][0] = b0;
+            a[px][1] = b1;
+        }
         ES_UNROLL
         for (int q = 0; q < P; ++q) {
             const int t0 = 2 * q, t1 = 2 * q + 1 < T ? 2 * q + 1 : 2 * q;  // the odd last tap: weight 0
             const std::ptrdiff_t o0 = (t0 / K) * row + (t0 % K) * cs + c0;
             const std::ptrdiff_t o1 = (t1 / K) * row + (t1 % K) * cs + c0;
-            const std::int8_t* wq = wg + q * 64;
-            const v128_t w[4] = {wasm_v128_load(wq), wasm_v128_load(wq + 16), wasm_v128_load(wq + 32),
-                                 wasm_v128_load(wq + 48)};
+            const v128_t w0 = wasm_v128_load(wg + q * wstride), w1 = wasm_v128_load(wg + q * wstride + 16);
             ES_UNROLL
             for (int px = 0; px < NPX; ++px) {
-                const std::int8_t* s = src + px * S * cs;
-                mac16(wasm_v128_load(s + o0), wasm_v128_load(s + o1), w, a[px]);
+                const std::int8_t* sp = src + px * S * cs;
+                const v128_t lo = zip_lo8(wasm_v128_load64_zero(sp + o0), wasm_v128_load64_zero(sp + o1));
+                a[px][0] = wasm_i32x4_add(a[px][0], wasm_i32x4_dot_i16x8(zip_lo8(z, lo), w0));
+                a[px][1] = wasm_i32x4_add(a[px][1], wasm_i32x4_dot_i16x8(zip_hi8(z, lo), w1));
             }
         }
-        for (int px = 0; px < NPX; ++px) store16<Left, Clamp>(a[px], *d.x.rp, c0, dst + px * cs);
+        // Requantize every pixel before the first store: an int8 store may alias the plan's
+        // constants, which would then be reloaded for each pixel. Two pixels share a vector.
+        const qsimd::rq_plan& rp = *d.x.rp;
+        const v128_t add = wasm_i32x4_splat(rp.add), r64 = qsimd::round64();
+        const v128_t vlo = wasm_i8x16_splat(rp.lo), vhi = wasm_i8x16_splat(rp.hi);
+        v128_t q[NPX][2], v[(NPX + 1) / 2];
+        ES_UNROLL
+        for (int px = 0; px < NPX; ++px) {
+            q[px][0] = qsimd::requant4<Left, Clamp>(wasm_i32x4_shr(a[px][0], 7), rp, c0, add, r64);
+            q[px][1] = qsimd::requant4<Left, Clamp>(wasm_i32x4_shr(a[px][1], 7), rp, c0 + 4, add, r64);
+        }
+        ES_UNROLL
+        for (int px = 0; px < NPX; px += 2) {
+            const int p1 = px + 1 < NPX ? px + 1 : px;
+            v[px / 2] = qsimd::pack16(q[px][0], q[px][1], q[p1][0], q[p1][1], vlo, vhi);
+        }
+        ES_UNROLL
+        for (int px = 0; px < NPX; px += 2) {
+            wasm_v128_store64_lane(dst + px * cs + c0, v[px / 2], 0);
+            if (px + 1 < NPX) wasm_v128_store64_lane(dst + (px + 1) * cs + c0, v[px / 2], 1);
+        }
     }
-    if (c16 < c) {  // the remaining channels from per-tap pointers
+    if (c8 < c) {  // the remaining channels from per-tap pointers
         const std::int8_t* tp[2 * P];
         for (int px = 0; px < NPX; ++px) {
-            const std::int8_t* s = src + px * S * cs;
-            for (int t = 0; t < T; ++t) tp[t] = s + (t / K) * row + (t % K) * cs;
+            const std::int8_t* sp = src + px * S * cs;
+            for (int t = 0; t < T; ++t) tp[t] = sp + (t / K) * row + (t % K) * cs;
             if (T % 2) tp[T] = tp[T - 1];
-            channels_from<Left, Clamp>(d, tp, c16, wg, dst + px * cs);
+            tail_channels(c8, c, T, tp, d.zp_in, d.w->w.data(), *d.o, dst + px * cs);
         }
     }
 }
@@ -196,8 +227,8 @@ ES_NOINLINE void dw_image(const dw_args& d, const std::int8_t* img, std::int8_t*
             if (row_inside) {
                 for (; ox < x_lo; ++ox) general(ox);
                 const std::int8_t* base = img + static_cast<std::ptrdiff_t>(iy0) * row;
-                for (; ox + 2 <= x_hi; ox += 2)
-                    pixels_interior<K, S, 2, Left, Clamp>(d, base + static_cast<std::ptrdiff_t>(ox * p.sw - p.pad_l) * c,
+                for (; ox + 4 <= x_hi; ox += 4)
+                    pixels_interior<K, S, 4, Left, Clamp>(d, base + static_cast<std::ptrdiff_t>(ox * p.sw - p.pad_l) * c,
                                                           row, out_row + static_cast<std::size_t>(ox) * c);
                 for (; ox < x_hi; ++ox)
                     pixels_interior<K, S, 1, Left, Clamp>(d, base + static_cast<std::ptrdiff_t>(ox * p.sw - p.pad_l) * c,

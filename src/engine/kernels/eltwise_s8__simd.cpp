@@ -206,6 +206,55 @@ void maxpool_s8__simd(const dw_params& p, const std::int8_t* in, std::int8_t* ou
     }
 }
 
+void avgpool_s8__simd(const dw_params& p, const std::int8_t* in, std::int32_t zp_in, requant rq, std::int32_t zp_out,
+                      std::int8_t* out) {
+    if (!uniform_ok(rq) || !int8_zp(zp_in) || p.kh * p.kw > 256 || p.c < 16) {
+        avgpool_s8__ref(p, in, zp_in, rq, zp_out, out);
+        return;
+    }
+    const qsimd::uniform_rq r(rq);
+    const v128_t zo = wasm_i32x4_splat(zp_out);
+    const v128_t vlo = wasm_i8x16_splat(-128), vhi = wasm_i8x16_splat(127);
+    const int c16 = p.c / 16 * 16;
+    for (int b = 0; b < p.n; ++b) {
+        const std::int8_t* img = in + static_cast<std::size_t>(b) * p.h * p.w * p.c;
+        for (int oy = 0; oy < p.oh; ++oy) {
+            const int iy0 = oy * p.sh - p.pad_t;
+            const int ky0 = std::max(0, -iy0), ky1 = std::min(p.kh, p.h - iy0);
+            for (int ox = 0; ox < p.ow; ++ox) {
+                const int ix0 = ox * p.sw - p.pad_l;
+                const int kx0 = std::max(0, -ix0), kx1 = std::min(p.kw, p.w - ix0);
+                // sum over the in-image taps of (in - zp) = sum in - n * zp (n <= 256 taps:
+                // the int16 sums cannot overflow)
+                const int n = std::max(0, ky1 - ky0) * std::max(0, kx1 - kx0);
+                const v128_t nz = wasm_i32x4_splat(n * zp_in);
+                std::int8_t* dst = out + ((static_cast<std::size_t>(b) * p.oh + oy) * p.ow + ox) * p.c;
+                for (int ch = 0; ch < c16; ch += 16) {
+                    v128_t s_lo = wasm_i16x8_splat(0), s_hi = wasm_i16x8_splat(0);
+                    for (int ky = ky0; ky < ky1; ++ky)
+                        for (int kx = kx0; kx < kx1; ++kx) {
+                            const v128_t v =
+                                wasm_v128_load(img + (static_cast<std::size_t>(iy0 + ky) * p.w + (ix0 + kx)) * p.c + ch);
+                            s_lo = wasm_i16x8_add(s_lo, wasm_i16x8_extend_low_i8x16(v));
+                            s_hi = wasm_i16x8_add(s_hi, wasm_i16x8_extend_high_i8x16(v));
+                        }
+                    v128_t acc[4] = {wasm_i32x4_extend_low_i16x8(s_lo), wasm_i32x4_extend_high_i16x8(s_lo),
+                                     wasm_i32x4_extend_low_i16x8(s_hi), wasm_i32x4_extend_high_i16x8(s_hi)};
+                    for (auto& v : acc) v = r.apply(wasm_i32x4_sub(v, nz));
+                    wasm_v128_store(dst + ch, narrow16(acc, zo, vlo, vhi));
+                }
+                for (int ch = c16; ch < p.c; ++ch) {
+                    std::int32_t acc = 0;
+                    for (int ky = ky0; ky < ky1; ++ky)
+                        for (int kx = kx0; kx < kx1; ++kx)
+                            acc += img[(static_cast<std::size_t>(iy0 + ky) * p.w + (ix0 + kx)) * p.c + ch] - zp_in;
+                    dst[ch] = static_cast<std::int8_t>(std::clamp<std::int32_t>(requantize(acc, rq) + zp_out, -128, 127));
+                }
+            }
+        }
+    }
+}
+
 void gap_s8__simd(int n, int hw, int c, const std::int8_t* in, std::int32_t zp_in, requant rq, std::int32_t zp_out,
                   std::int8_t* out) {
     if (!uniform_ok(rq) || c < 16) {

@@ -44,7 +44,7 @@ inline void tile(int kp2, const std::int16_t* ap, const std::int8_t* panel, cons
         acc1[r] = b1;
     }
     const std::int8_t* bp = panel;
-    for (int j = 0; j < kp2; ++j, bp += 32, ap += 8) {
+    for (int j = 0; j < kp2; ++j, bp += 32, ap += 2 * kMR) {
         const v128_t w0 = wasm_v128_load(bp), w1 = wasm_v128_load(bp + 16);
         ES_UNROLL
         for (int r = 0; r < MR; ++r) {
@@ -95,32 +95,33 @@ inline void tile(int kp2, const std::int16_t* ap, const std::int8_t* panel, cons
 }
 
 // Copies rows [0, rows) of A (row stride lda, k columns) sign-extended to int16, in groups
-// of four rows interleaved by k pair: group g, pair j, row r at ((g * kp2 + j) * 4 + r) * 2.
+// of kMR rows interleaved by k pair: group g, pair j, row r at ((g * kp2 + j) * kMR + r) * 2.
 // Missing rows of the last group and the odd k's partner are 0.
 void pack_a(int rows, int k, const std::int8_t* a, int lda, std::int16_t* dst) {
     const int kp2 = pairs_of(k);
-    for (int g0 = 0; g0 < rows; g0 += 4) {
+    for (int g0 = 0; g0 < rows; g0 += kMR) {
         std::int16_t* d = dst + static_cast<std::ptrdiff_t>(g0) * kp2 * 2;
-        const int nr = std::min(4, rows - g0);
-        const std::int8_t* src[4];
-        for (int r = 0; r < 4; ++r) src[r] = a + static_cast<std::ptrdiff_t>(g0 + std::min(r, nr - 1)) * lda;
+        const int nr = std::min(kMR, rows - g0);
+        const std::int8_t* src[kMR];
+        for (int r = 0; r < kMR; ++r) src[r] = a + static_cast<std::ptrdiff_t>(g0 + std::min(r, nr - 1)) * lda;
         int kk = 0;
-        if (nr == 4)
-            for (; kk + 8 <= k; kk += 8) {
-                // Four rows of four pairs each: a 4x4 transpose of 32-bit pairs.
-                const v128_t r0 = wasm_i16x8_load8x8(src[0] + kk), r1 = wasm_i16x8_load8x8(src[1] + kk);
-                const v128_t r2 = wasm_i16x8_load8x8(src[2] + kk), r3 = wasm_i16x8_load8x8(src[3] + kk);
-                const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
-                const v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
-                std::int16_t* o = d + kk * 4;  // pair kk/2, 8 int16 per pair
-                wasm_v128_store(o, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
-                wasm_v128_store(o + 8, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
-                wasm_v128_store(o + 16, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
-                wasm_v128_store(o + 24, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
-            }
+        if (nr == kMR)
+            for (; kk + 8 <= k; kk += 8)
+                for (int r0 = 0; r0 < kMR; r0 += 4) {
+                    // Four rows of four pairs each: a 4x4 transpose of 32-bit pairs.
+                    const v128_t x0 = wasm_i16x8_load8x8(src[r0] + kk), x1 = wasm_i16x8_load8x8(src[r0 + 1] + kk);
+                    const v128_t x2 = wasm_i16x8_load8x8(src[r0 + 2] + kk), x3 = wasm_i16x8_load8x8(src[r0 + 3] + kk);
+                    const v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7);
+                    const v128_t t2 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
+                    std::int16_t* o = d + (kk / 2) * kMR * 2 + r0 * 2;  // pair kk/2, rows r0..r0+3
+                    wasm_v128_store(o, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+                    wasm_v128_store(o + kMR * 2, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+                    wasm_v128_store(o + kMR * 4, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+                    wasm_v128_store(o + kMR * 6, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+                }
         for (; kk < 2 * kp2; ++kk)
-            for (int r = 0; r < 4; ++r)
-                d[(kk / 2 * 4 + r) * 2 + kk % 2] = (r < nr && kk < k) ? src[r][kk] : 0;
+            for (int r = 0; r < kMR; ++r)
+                d[(kk / 2 * kMR + r) * 2 + kk % 2] = (r < nr && kk < k) ? src[r][kk] : 0;
     }
 }
 
@@ -150,14 +151,21 @@ ES_NOINLINE void gemm_run(int m, int n, int k, const std::int8_t* a, int lda, co
             for (; i + kMR <= rows; i += kMR)
                 tile<kMR, Scalar, Left, Clamp>(kp2, apack.data() + static_cast<std::ptrdiff_t>(i) * kp2 * 2, panel, bias2,
                                                rp, col, cb + static_cast<std::ptrdiff_t>(i) * ldc, ldc, ncols, o);
+            // The last rows, in tiles of 4, 2 and 1 rows within the last group (a tile starting
+            // at row r of a group reads its pairs 2r int16 further on).
             const std::int16_t* ar = apack.data() + static_cast<std::ptrdiff_t>(i) * kp2 * 2;
             std::int8_t* cr = cb + static_cast<std::ptrdiff_t>(i) * ldc;
-            switch (rows - i) {
-            case 3: tile<3, Scalar, Left, Clamp>(kp2, ar, panel, bias2, rp, col, cr, ldc, ncols, o); break;
-            case 2: tile<2, Scalar, Left, Clamp>(kp2, ar, panel, bias2, rp, col, cr, ldc, ncols, o); break;
-            case 1: tile<1, Scalar, Left, Clamp>(kp2, ar, panel, bias2, rp, col, cr, ldc, ncols, o); break;
-            default: break;
+            int rem = rows - i;
+            if constexpr (kMR > 4)
+                if (rem >= 4) {
+                    tile<4, Scalar, Left, Clamp>(kp2, ar, panel, bias2, rp, col, cr, ldc, ncols, o);
+                    ar += 8, cr += 4 * static_cast<std::ptrdiff_t>(ldc), rem -= 4;
+                }
+            if (rem >= 2) {
+                tile<2, Scalar, Left, Clamp>(kp2, ar, panel, bias2, rp, col, cr, ldc, ncols, o);
+                ar += 4, cr += 2 * static_cast<std::ptrdiff_t>(ldc), rem -= 2;
             }
+            if (rem >= 1) tile<1, Scalar, Left, Clamp>(kp2, ar, panel, bias2, rp, col, cr, ldc, ncols, o);
         }
     }
 }

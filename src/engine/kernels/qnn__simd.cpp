@@ -193,6 +193,9 @@ bool qnn_self_check() {
     maxpool_s8__ref(mp, pin.data(), m_r.data());
     maxpool_s8__simd(mp, pin.data(), m_s.data());
     ok = ok && m_r == m_s;
+    avgpool_s8__ref(mp, pin.data(), -9, quantize_multiplier(1.0 / 9.0), 4, m_r.data());
+    avgpool_s8__simd(mp, pin.data(), -9, quantize_multiplier(1.0 / 9.0), 4, m_s.data());
+    ok = ok && m_r == m_s;
     return ok;
 }
 

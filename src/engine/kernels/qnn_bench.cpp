@@ -21,29 +21,39 @@ double ms_since(clock_type::time_point t0) {
     return std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
 }
 
-// Median ms per call of a and of b, timed in alternating batches of calls.
+// Median ms per call of a and of b, timed in alternating batches of calls (about 10 ms of
+// both per round). Warm-up: at least warmup_ms, and then until three consecutive batches of
+// each agree within 5% (V8 compiles hot wasm with TurboFan on a background thread, which on
+// a busy machine can take a while; until then the baseline code runs), or 5 x warmup_ms.
 void time_pair(const std::function<void()>& a, const std::function<void()>& b, double min_ms, double warmup_ms,
                double* ms_a, double* ms_b) {
-    const auto w0 = clock_type::now();
-    while (ms_since(w0) < warmup_ms) {
-        a();
-        b();
-    }
-    // Calls per batch: about 5 ms of the slower kernel.
     auto t0 = clock_type::now();
     a();
     b();
     const double one = std::max(ms_since(t0), 1e-3);
     const int per = std::max(1, static_cast<int>(10.0 / one));
+    auto batch = [per](const std::function<void()>& f) {
+        const auto s = clock_type::now();
+        for (int i = 0; i < per; ++i) f();
+        return ms_since(s) / per;
+    };
+    auto settled = [](const std::vector<double>& v) {
+        if (v.size() < 3) return false;
+        const double x = v[v.size() - 1], y = v[v.size() - 2], z = v[v.size() - 3];
+        return std::max({x, y, z}) <= 1.05 * std::min({x, y, z});
+    };
+    std::vector<double> wa, wb;
+    const auto w0 = clock_type::now();
+    while (ms_since(w0) < 5.0 * warmup_ms) {
+        wa.push_back(batch(a));
+        wb.push_back(batch(b));
+        if (ms_since(w0) >= warmup_ms && settled(wa) && settled(wb)) break;
+    }
     std::vector<double> ta, tb;
     const auto s0 = clock_type::now();
     while (ms_since(s0) < min_ms || ta.size() < 5) {
-        t0 = clock_type::now();
-        for (int i = 0; i < per; ++i) a();
-        ta.push_back(ms_since(t0) / per);
-        t0 = clock_type::now();
-        for (int i = 0; i < per; ++i) b();
-        tb.push_back(ms_since(t0) / per);
+        ta.push_back(batch(a));
+        tb.push_back(batch(b));
     }
     std::sort(ta.begin(), ta.end());
     std::sort(tb.begin(), tb.end());

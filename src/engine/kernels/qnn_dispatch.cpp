@@ -1,6 +1,6 @@
 // qnn_dispatch: chooses between the reference and the SIMD integer kernels (kernels::mode()).
 // Both give the same bytes; the reference mode exists for tests and the "SIMD vs scalar"
-// benchmark. avgpool_s8 has no SIMD twin (rare in the models; see qnn.h).
+// benchmark.
 #include "engine/kernels/qnn.h"
 
 namespace es::kernels {
@@ -36,7 +36,7 @@ void maxpool_s8(const dw_params& p, const std::int8_t* in, std::int8_t* out) {
 }
 void avgpool_s8(const dw_params& p, const std::int8_t* in, std::int32_t zp_in, requant rq, std::int32_t zp_out,
                 std::int8_t* out) {
-    avgpool_s8__ref(p, in, zp_in, rq, zp_out, out);
+    use_simd() ? avgpool_s8__simd(p, in, zp_in, rq, zp_out, out) : avgpool_s8__ref(p, in, zp_in, rq, zp_out, out);
 }
 void gap_s8(int n, int hw, int c, const std::int8_t* in, std::int32_t zp_in, requant rq, std::int32_t zp_out,
             std::int8_t* out) {

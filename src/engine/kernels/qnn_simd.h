@@ -41,14 +41,6 @@
 // takes TurboFan long enough to compile that short runs stay in the baseline tier.
 #define ES_NOINLINE __attribute__((noinline))
 
-// Keeps a loop rolled: LLVM's wasm backend does not model register pressure, so a fully
-// unrolled body gets its loads hoisted to the top and V8 spills most of them.
-#if defined(__clang__)
-#define ES_NO_UNROLL _Pragma("clang loop unroll(disable)")
-#else
-#define ES_NO_UNROLL
-#endif
-
 namespace es::kernels::qsimd {
 
 // Per-channel constants of the vector requantization, padded to a multiple of 16 channels
