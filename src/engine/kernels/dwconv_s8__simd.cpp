@@ -1,12 +1,13 @@
-// INT8 depthwise convolution, vectorised across channels (16, then 8 at a time, a scalar
-// tail for C % 8), with i32x4.dot_i16x8 over PAIRS OF TAPS: for a channel c the lanes
-// (x[tap 2q][c], x[tap 2q+1][c]) meet the weights (w[2q][c], w[2q+1][c]).
+// INT8 depthwise convolution, vectorised across channels (16 or 8 at a time; C rounded up to
+// a multiple of 8 with zero weights), with i32x4.dot_i16x8 over PAIRS OF TAPS: for a
+// channel c the lanes (x[tap 2q][c], x[tap 2q+1][c]) meet the weights (w[2q][c], w[2q+1][c]).
 //
 // Tricks that keep the input side cheap:
 //  - The zero point is folded out: sum (x - zp) w = sum x w - zp sum w, and the image is
 //    copied with a halo filled with zp, so taps over the padding contribute zp w - zp w = 0
 //    like the reference's skipped taps, and no output pixel is a border case. Every pixel
-//    then uses the same per-channel constant bias - zp * sum_taps w.
+//    then uses the same per-channel constant bias - zp * sum_taps w. The copy also pads the
+//    channels to a multiple of 8, so no channel takes a scalar path.
 //  - Two taps' bytes are interleaved (one byte shuffle) and then interleaved with zero
 //    bytes, which places each int8 in the HIGH byte of an int16 lane: the value times 256,
 //    exactly, with no sign-extension step. The accumulators start at 256 * (bias - zp sum w)
@@ -44,7 +45,19 @@ struct dw_ctx {
     const std::int32_t* bias256;  // 256 * (bias - zp sum w), padded
     const std::int8_t* packed;
     int pairs;
+    int cp;  // channels rounded up to 8: the pixel stride of the padded copy
 };
+
+// Stores the first n (<= 16) bytes of v.
+inline void store_n(std::int8_t* dst, v128_t v, int n) {
+    if (n >= 16) {
+        wasm_v128_store(dst, v);
+        return;
+    }
+    alignas(16) std::int8_t t[16];
+    wasm_v128_store(t, v);
+    std::memcpy(dst, t, static_cast<std::size_t>(n));
+}
 
 // One tap pair of 16 channels: x0, x1 the two taps' 16 bytes, w the pair's four weight vectors.
 inline void mac16(v128_t x0, v128_t x1, const v128_t w[4], v128_t a[4]) {
@@ -56,23 +69,27 @@ inline void mac16(v128_t x0, v128_t x1, const v128_t w[4], v128_t a[4]) {
     a[3] = wasm_i32x4_add(a[3], wasm_i32x4_dot_i16x8(zip_hi8(z, hi), w[3]));
 }
 
+// Channels c0 .. c0 + 15 (those below c) of one pixel.
 template <bool Left, bool Clamp>
-inline void store16(const v128_t a[4], const qsimd::rq_plan& rp, int c0, std::int8_t* dst) {
+inline void store16(const v128_t a[4], const qsimd::rq_plan& rp, int c0, int c, std::int8_t* dst) {
     const v128_t add = wasm_i32x4_splat(rp.add), r64 = qsimd::round64();
     const v128_t q0 = qsimd::requant4<Left, Clamp>(wasm_i32x4_shr(a[0], 7), rp, c0, add, r64);
     const v128_t q1 = qsimd::requant4<Left, Clamp>(wasm_i32x4_shr(a[1], 7), rp, c0 + 4, add, r64);
     const v128_t q2 = qsimd::requant4<Left, Clamp>(wasm_i32x4_shr(a[2], 7), rp, c0 + 8, add, r64);
     const v128_t q3 = qsimd::requant4<Left, Clamp>(wasm_i32x4_shr(a[3], 7), rp, c0 + 12, add, r64);
     const v128_t v = qsimd::pack16(q0, q1, q2, q3, wasm_i8x16_splat(rp.lo), wasm_i8x16_splat(rp.hi));
-    wasm_v128_store(dst + c0, v);
+    store_n(dst + c0, v, c - c0);
 }
 
+// Channels c0 .. c0 + 7 (those below c) of one pixel.
 template <bool Left, bool Clamp>
-inline void store8(v128_t a0, v128_t a1, const qsimd::rq_plan& rp, int c0, std::int8_t* dst) {
+inline void store8(v128_t a0, v128_t a1, const qsimd::rq_plan& rp, int c0, int c, std::int8_t* dst) {
     const v128_t add = wasm_i32x4_splat(rp.add), r64 = qsimd::round64();
     const v128_t q0 = qsimd::requant4<Left, Clamp>(wasm_i32x4_shr(a0, 7), rp, c0, add, r64);
     const v128_t q1 = qsimd::requant4<Left, Clamp>(wasm_i32x4_shr(a1, 7), rp, c0 + 4, add, r64);
-    wasm_v128_store64_lane(dst + c0, qsimd::pack16(q0, q1, q0, q1, wasm_i8x16_splat(rp.lo), wasm_i8x16_splat(rp.hi)), 0);
+    const v128_t v = qsimd::pack16(q0, q1, q0, q1, wasm_i8x16_splat(rp.lo), wasm_i8x16_splat(rp.hi));
+    if (c - c0 >= 8) wasm_v128_store64_lane(dst + c0, v, 0);
+    else store_n(dst + c0, v, c - c0);
 }
 
 // Channels [c0, C) one at a time, exactly as the reference (padding taps read zp).
@@ -94,12 +111,14 @@ struct dw_args {
     dw_ctx x;
 };
 
-// Channels [c0, C) of one pixel from per-tap pointers (tp[2 pairs]): groups of 16 and 8, then
-// the scalar tail. wg points at the packed weights of channel c0's group.
+// All channels of one pixel from per-tap pointers (tp[2 pairs]) into the padded copy: groups
+// of 16 and then 8 of the cp padded channels; only the c real ones are stored.
 template <bool Left, bool Clamp>
-void channels_from(const dw_args& d, const std::int8_t* const* tp, int c0, const std::int8_t* wg, std::int8_t* dst) {
-    const int c = d.p->c, pairs = d.x.pairs;
-    for (; c0 + 16 <= c; c0 += 16) {
+void channels_from(const dw_args& d, const std::int8_t* const* tp, std::int8_t* dst) {
+    const int c = d.p->c, cp = d.x.cp, pairs = d.x.pairs;
+    const std::int8_t* wg = d.x.packed;
+    int c0 = 0;
+    for (; c0 + 16 <= cp; c0 += 16) {
         v128_t a[4];
         for (int i = 0; i < 4; ++i) a[i] = wasm_v128_load(d.x.bias256 + c0 + 4 * i);
         for (int q = 0; q < pairs; ++q, wg += 64) {
@@ -107,9 +126,9 @@ void channels_from(const dw_args& d, const std::int8_t* const* tp, int c0, const
                                  wasm_v128_load(wg + 48)};
             mac16(wasm_v128_load(tp[2 * q] + c0), wasm_v128_load(tp[2 * q + 1] + c0), w, a);
         }
-        store16<Left, Clamp>(a, *d.x.rp, c0, dst);
+        store16<Left, Clamp>(a, *d.x.rp, c0, c, dst);
     }
-    if (c - c0 >= 8) {
+    if (c0 < cp) {  // one group of 8
         const v128_t z = wasm_i32x4_splat(0);
         v128_t a0 = wasm_v128_load(d.x.bias256 + c0), a1 = wasm_v128_load(d.x.bias256 + c0 + 4);
         for (int q = 0; q < pairs; ++q, wg += 32) {
@@ -117,10 +136,8 @@ void channels_from(const dw_args& d, const std::int8_t* const* tp, int c0, const
             a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(zip_lo8(z, lo), wasm_v128_load(wg)));
             a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(zip_hi8(z, lo), wasm_v128_load(wg + 16)));
         }
-        store8<Left, Clamp>(a0, a1, *d.x.rp, c0, dst);
-        c0 += 8;
+        store8<Left, Clamp>(a0, a1, *d.x.rp, c0, c, dst);
     }
-    tail_channels(c0, c, d.p->kh * d.p->kw, tp, d.zp_in, d.w->w.data(), *d.o, dst);
 }
 
 // NPX horizontally adjacent output pixels whose windows lie inside the image, 8 channels at
@@ -131,13 +148,13 @@ void channels_from(const dw_args& d, const std::int8_t* const* tp, int c0, const
 template <int K, int S, int NPX, bool Left, bool Clamp>
 void pixels_interior(const dw_args& d, const std::int8_t* src, std::ptrdiff_t row, std::int8_t* dst) {
     constexpr int T = K * K, P = (T + 1) / 2;
-    const int c = d.p->c, c8 = c / 8 * 8;
-    const std::ptrdiff_t cs = c;
+    const int c = d.p->c, cp = d.x.cp;
+    const std::ptrdiff_t cs = cp, co = c;  // pixel strides: padded copy in, output out
     const v128_t z = wasm_i32x4_splat(0);
-    for (int c0 = 0; c0 < c8; c0 += 8) {
+    for (int c0 = 0; c0 < cp; c0 += 8) {
         // Packed weights: groups of 16 channels (pairs of 64 bytes, this half at +0 or +32),
         // then one group of 8 (pairs of 32 bytes).
-        const int g16 = c / 16 * 16;
+        const int g16 = cp / 16 * 16;
         const std::int8_t* wg = c0 < g16 ? d.x.packed + static_cast<std::ptrdiff_t>(c0 / 16) * P * 64 + (c0 % 16) * 4
                                          : d.x.packed + static_cast<std::ptrdiff_t>(g16 / 16) * P * 64;
         const std::ptrdiff_t wstride = c0 < g16 ? 64 : 32;
@@ -177,19 +194,15 @@ void pixels_interior(const dw_args& d, const std::int8_t* src, std::ptrdiff_t ro
             const int p1 = px + 1 < NPX ? px + 1 : px;
             v[px / 2] = qsimd::pack16(q[px][0], q[px][1], q[p1][0], q[p1][1], vlo, vhi);
         }
-        ES_UNROLL
-        for (int px = 0; px < NPX; px += 2) {
-            wasm_v128_store64_lane(dst + px * cs + c0, v[px / 2], 0);
-            if (px + 1 < NPX) wasm_v128_store64_lane(dst + (px + 1) * cs + c0, v[px / 2], 1);
-        }
-    }
-    if (c8 < c) {  // the remaining channels from per-tap pointers
-        const std::int8_t* tp[2 * P];
-        for (int px = 0; px < NPX; ++px) {
-            const std::int8_t* sp = src + px * S * cs;
-            for (int t = 0; t < T; ++t) tp[t] = sp + (t / K) * row + (t % K) * cs;
-            if (T % 2) tp[T] = tp[T - 1];
-            tail_channels(c8, c, T, tp, d.zp_in, d.w->w.data(), *d.o, dst + px * cs);
+        if (c0 + 8 <= c) {
+            ES_UNROLL
+            for (int px = 0; px < NPX; px += 2) {
+                wasm_v128_store64_lane(dst + px * co + c0, v[px / 2], 0);
+                if (px + 1 < NPX) wasm_v128_store64_lane(dst + (px + 1) * co + c0, v[px / 2], 1);
+            }
+        } else {  // the last, partial group: c - c0 real channels
+            for (int px = 0; px < NPX; ++px)
+                store_n(dst + px * co + c0, px % 2 ? wasm_i64x2_shuffle(v[px / 2], v[px / 2], 1, 0) : v[px / 2], c - c0);
         }
     }
 }
@@ -203,9 +216,9 @@ void pixels_interior(const dw_args& d, const std::int8_t* src, std::ptrdiff_t ro
 template <int K, int S, bool Left, bool Clamp>
 ES_NOINLINE void dw_image(const dw_args& d, const std::int8_t* img, std::int8_t* out) {
     const dw_params& p = *d.p;
-    const int c = p.c;
+    const int c = p.c, cp = d.x.cp;
     const int hp = (p.oh - 1) * p.sh + p.kh, wp = (p.ow - 1) * p.sw + p.kw;
-    const std::size_t prow = static_cast<std::size_t>(wp) * c;
+    const std::size_t prow = static_cast<std::size_t>(wp) * cp;
     thread_local std::vector<std::int8_t> padded;
     padded.resize(static_cast<std::size_t>(hp) * prow);
     const auto zb = static_cast<unsigned char>(static_cast<std::int8_t>(d.zp_in));
@@ -217,11 +230,17 @@ ES_NOINLINE void dw_image(const dw_args& d, const std::int8_t* img, std::int8_t*
             std::memset(dst, zb, prow);
             continue;
         }
-        std::memset(dst, zb, static_cast<std::size_t>(x0) * c);
-        std::memcpy(dst + static_cast<std::size_t>(x0) * c,
-                    img + (static_cast<std::size_t>(iy) * p.w + static_cast<std::size_t>(x0 - p.pad_l)) * c,
-                    static_cast<std::size_t>(x1 - x0) * c);
-        std::memset(dst + static_cast<std::size_t>(x1) * c, zb, static_cast<std::size_t>(wp - x1) * c);
+        std::memset(dst, zb, static_cast<std::size_t>(x0) * cp);
+        const std::int8_t* src = img + (static_cast<std::size_t>(iy) * p.w + static_cast<std::size_t>(x0 - p.pad_l)) * c;
+        if (cp == c) {
+            std::memcpy(dst + static_cast<std::size_t>(x0) * c, src, static_cast<std::size_t>(x1 - x0) * c);
+        } else {  // channels padded with zp too (their weights are 0)
+            std::memset(dst + static_cast<std::size_t>(x0) * cp, zb, static_cast<std::size_t>(x1 - x0) * cp);
+            for (int x = x0; x < x1; ++x)
+                std::memcpy(dst + static_cast<std::size_t>(x) * cp, src + static_cast<std::size_t>(x - x0) * c,
+                            static_cast<std::size_t>(c));
+        }
+        std::memset(dst + static_cast<std::size_t>(x1) * cp, zb, static_cast<std::size_t>(wp - x1) * cp);
     }
     const auto row = static_cast<std::ptrdiff_t>(prow);
     if constexpr (K > 0) {
@@ -231,10 +250,10 @@ ES_NOINLINE void dw_image(const dw_args& d, const std::int8_t* img, std::int8_t*
             std::int8_t* out_row = out + static_cast<std::size_t>(oy) * p.ow * c;
             int ox = 0;
             for (; ox + NP <= p.ow; ox += NP)
-                pixels_interior<K, S, NP, Left, Clamp>(d, base + static_cast<std::ptrdiff_t>(ox) * S * c, row,
+                pixels_interior<K, S, NP, Left, Clamp>(d, base + static_cast<std::ptrdiff_t>(ox) * S * cp, row,
                                                        out_row + static_cast<std::size_t>(ox) * c);
             for (; ox < p.ow; ++ox)
-                pixels_interior<K, S, 1, Left, Clamp>(d, base + static_cast<std::ptrdiff_t>(ox) * S * c, row,
+                pixels_interior<K, S, 1, Left, Clamp>(d, base + static_cast<std::ptrdiff_t>(ox) * S * cp, row,
                                                       out_row + static_cast<std::size_t>(ox) * c);
         }
     } else {
@@ -243,15 +262,14 @@ ES_NOINLINE void dw_image(const dw_args& d, const std::int8_t* img, std::int8_t*
         thread_local std::vector<const std::int8_t*> tp;
         off.resize(static_cast<std::size_t>(2 * d.x.pairs));
         tp.resize(off.size());
-        for (int t = 0; t < taps; ++t) off[static_cast<std::size_t>(t)] = (t / p.kw) * row + (t % p.kw) * c;
+        for (int t = 0; t < taps; ++t) off[static_cast<std::size_t>(t)] = (t / p.kw) * row + (t % p.kw) * cp;
         if (taps % 2) off[static_cast<std::size_t>(taps)] = off[static_cast<std::size_t>(taps - 1)];  // weight 0
         for (int oy = 0; oy < p.oh; ++oy)
             for (int ox = 0; ox < p.ow; ++ox) {
                 const std::int8_t* base = padded.data() + static_cast<std::ptrdiff_t>(oy) * p.sh * row +
-                                          static_cast<std::ptrdiff_t>(ox) * p.sw * c;
+                                          static_cast<std::ptrdiff_t>(ox) * p.sw * cp;
                 for (std::size_t t = 0; t < off.size(); ++t) tp[t] = base + off[t];
-                channels_from<Left, Clamp>(d, tp.data(), 0, d.x.packed,
-                                           out + (static_cast<std::size_t>(oy) * p.ow + ox) * c);
+                channels_from<Left, Clamp>(d, tp.data(), out + (static_cast<std::size_t>(oy) * p.ow + ox) * c);
             }
     }
 }
@@ -280,7 +298,7 @@ void dw_s8_pack_simd(dw_s8_weights& w) {
     const int pairs = pairs_of(w.taps);
     std::vector<std::int16_t> p;
     auto weight = [&](int tap, int ch) -> std::int16_t {
-        return tap < w.taps ? w.w[static_cast<std::size_t>(tap) * w.c + ch] : 0;
+        return tap < w.taps && ch < w.c ? w.w[static_cast<std::size_t>(tap) * w.c + ch] : 0;
     };
     int c0 = 0;
     auto group = [&](int g) {
@@ -291,8 +309,9 @@ void dw_s8_pack_simd(dw_s8_weights& w) {
             }
         c0 += g;
     };
-    while (c0 + 16 <= w.c) group(16);
-    if (c0 + 8 <= w.c) group(8);
+    const int cp = (w.c + 7) / 8 * 8;  // channels padded with zero weights
+    while (c0 + 16 <= cp) group(16);
+    if (c0 < cp) group(8);
     w.packed.resize(p.size() * sizeof(std::int16_t));
     if (!p.empty()) std::memcpy(w.packed.data(), p.data(), w.packed.size());
 }
@@ -301,7 +320,7 @@ void dwconv_s8__simd(const dw_params& p, const std::int8_t* in, std::int32_t zp_
                      const q_output& o, std::int8_t* out) {
     const int taps = p.kh * p.kw, c = p.c;
     if (w.c != c || w.taps != taps || taps <= 0 || taps > 256 || c <= 0 ||
-        w.packed.size() != static_cast<std::size_t>(c / 8) * 8 * static_cast<std::size_t>(pairs_of(taps)) * 4 ||
+        w.packed.size() != static_cast<std::size_t>((c + 7) / 8) * 8 * static_cast<std::size_t>(pairs_of(taps)) * 4 ||
         zp_in < -128 || zp_in > 127) {
         dwconv_s8__ref(p, in, zp_in, w.w.data(), o, out);
         return;
@@ -328,7 +347,7 @@ void dwconv_s8__simd(const dw_params& p, const std::int8_t* in, std::int32_t zp_
     }
     thread_local std::vector<std::int8_t> zrow;
     zrow.assign(static_cast<std::size_t>(c) + 16, static_cast<std::int8_t>(zp_in));
-    dw_args d{&p, zp_in, &w, &o, dw_ctx{&rp, bias256.data(), w.packed.data(), pairs_of(taps)}};
+    dw_args d{&p, zp_in, &w, &o, dw_ctx{&rp, bias256.data(), w.packed.data(), pairs_of(taps), (c + 7) / 8 * 8}};
     if (!vector_ok) {  // the reference's arithmetic, channel by channel, from per-tap pointers
         std::vector<const std::int8_t*> tp(static_cast<std::size_t>(taps));
         for (int b = 0; b < p.n; ++b) {

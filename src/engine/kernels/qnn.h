@@ -109,10 +109,10 @@ struct dw_s8_weights {
 };
 dw_s8_weights dw_s8_pack(int c, int taps, const std::int8_t* w_tap_major);
 // Fills w.packed from w.w for the SIMD kernel (called by dw_s8_pack; dwconv_s8__simd.cpp).
-// Layout: channel groups of 16 (while 16 remain), then one group of 8 (if 8 remain); per
-// group ceil(taps/2) tap pairs; per pair and channel the int16 pair (w[2q][c], w[2q+1][c]),
-// channels in order (a missing odd tap: 0). C % 8 trailing channels are not packed (the
-// kernel reads them from w.w).
+// Layout: C rounded up to a multiple of 8 (the extra channels' weights 0), in channel groups
+// of 16 (while 16 remain), then one group of 8; per group ceil(taps/2) tap pairs; per pair
+// and channel the int16 pair (w[2q][c], w[2q+1][c]), channels in order (a missing odd
+// tap: 0).
 void dw_s8_pack_simd(dw_s8_weights& w);
 
 void dwconv_s8__ref(const dw_params& p, const std::int8_t* in, std::int32_t zp_in, const std::int8_t* w,
