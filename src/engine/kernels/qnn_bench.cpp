@@ -150,7 +150,8 @@ std::vector<qnn_bench_row> qnn_bench(double min_ms, double warmup_ms) {
     const int dws[][4] = {{28, 96, 3, 1}, {14, 192, 3, 2}, {28, 32, 3, 1}, {14, 144, 3, 1}, {7, 240, 5, 1},
                           {14, 116, 3, 1}};
     for (const auto& s : dws) rows.push_back(bench_dw(d, s[0], s[1], s[2], s[3], min_ms, warmup_ms));
-    // Element-wise: the residual add (int8 vs f32 add) and a lookup table (SIMD vs scalar).
+    // Element-wise: the residual add (int8 vs f32 add) and a lookup table (lut_s8__simd vs the
+    // reference's byte loop: there is no f32 twin).
     {
         const std::size_t count = 14 * 14 * 24;
         const auto a = d.bytes(count), b = d.bytes(count);
@@ -169,7 +170,7 @@ std::vector<qnn_bench_row> qnn_bench(double min_ms, double warmup_ms) {
         const auto table = d.bytes(256);
         qnn_bench_row l;
         l.kernel = "lut";
-        l.shape = "14x14x24 (vs scalar)";
+        l.shape = "14x14x24 (vs reference loop)";
         l.macs = static_cast<double>(count);
         time_pair([&] { lut_s8__simd(count, a.data(), table.data(), o8.data()); },
                   [&] { lut_s8__ref(count, a.data(), table.data(), o8.data()); }, min_ms, warmup_ms, &l.int8_ms,

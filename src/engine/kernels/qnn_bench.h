@@ -13,8 +13,8 @@ struct qnn_bench_row {
     std::string kernel;  // "gemm", "dwconv", "add", "lut"
     std::string shape;   // e.g. "M=196 K=64 N=128", "28x28x96 3x3 s1"
     double macs = 0.0;   // multiply-accumulates per call (elements for add and lut)
-    double int8_ms = 0.0, f32_ms = 0.0;  // median time per call; f32_ms is the scalar int8
-                                         // reference for lut (no f32 twin)
+    double int8_ms = 0.0, f32_ms = 0.0;  // median time per call; for lut f32_ms is the int8
+                                         // reference's (there is no f32 twin)
 };
 
 // min_ms: timed time per kernel and shape (at least); warmup_ms: untimed first.

@@ -38,7 +38,9 @@
 
 // Each variant of a kernel (shape templates x requantization mode) is its own wasm function:
 // V8 optimises hot functions separately, and one function holding every inlined variant
-// takes TurboFan long enough to compile that short runs stay in the baseline tier.
+// takes TurboFan long enough to compile that short runs stay in the baseline tier. LLVM
+// honours noinline; binaryen (emcc's wasm-opt) still inlines a function with one caller, so
+// the kernels also call their variants through a table indexed at run time.
 #define ES_NOINLINE __attribute__((noinline))
 
 namespace es::kernels::qsimd {
