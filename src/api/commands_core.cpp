@@ -3,6 +3,7 @@
 
 #include "assets/font_coverage.h"
 #include "engine/kernels/kernels.h"
+#include "engine/kernels/qnn.h"
 #include "i18n/i18n.h"
 
 #include <cmath>
@@ -42,7 +43,8 @@ json cmd_selftest(const json&) {
     json answer = {
         {"simd", kernels::simd_enabled()},
         {"simd_backend", kernels::simd_backend()},
-        {"simd_kernels_match_reference", kernels::simd_self_check()},
+        {"simd_kernels_match_reference", kernels::simd_self_check()},  // f32 and int8
+        {"int8_kernels_match_reference", kernels::qnn_self_check()},
         {"build", ES_BUILD},
         {"target", target_name()},
         {"font_coverage_ok", cov.ok},

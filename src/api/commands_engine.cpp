@@ -1,5 +1,6 @@
-// Engine commands: bench (latency of an architecture in this engine) and bench --peak
-// (this machine's or browser's single-thread SIMD peak and memory bandwidth).
+// Engine commands: bench (latency of an architecture in this engine), bench --peak
+// (this machine's or browser's single-thread SIMD peak and memory bandwidth) and
+// bench --kernels (int8 against f32 kernels at the tiny models' layer shapes).
 #include "api/dispatcher.h"
 #include "api/model_args.h"
 #include "api/variants.h"
@@ -9,6 +10,7 @@
 #include "engine/session.h"
 #include "engine/kernels/nn.h"
 #include "engine/kernels/peak.h"
+#include "engine/kernels/qnn_bench.h"
 #include "engine/kernels/kernels.h"
 #include "models/model_file.h"
 
@@ -36,8 +38,28 @@ json cmd_bench_peak() {
             {"simd_backend", kernels::simd_backend()}};
 }
 
+json cmd_bench_kernels(const json& args) {
+    // The int8 kernels against the f32 ones at the tiny models' shapes, each pair interleaved.
+    const double warmup_ms = args.value("warmup-ms", 500.0);
+    const double min_ms = 20.0 * args.value("runs", 20);  // --runs scales the timed time
+    json rows = json::array();
+    for (const auto& r : kernels::qnn_bench(min_ms, warmup_ms)) {
+        rows.push_back({{"kernel", r.kernel},
+                        {"shape", r.shape},
+                        {"macs", r.macs},
+                        {"int8_ms", r.int8_ms},
+                        {"f32_ms", r.f32_ms},
+                        {"int8_gmacs", r.int8_ms > 0 ? r.macs / r.int8_ms * 1e-6 : 0.0},
+                        {"f32_gmacs", r.f32_ms > 0 ? r.macs / r.f32_ms * 1e-6 : 0.0},
+                        {"speedup", r.int8_ms > 0 ? r.f32_ms / r.int8_ms : 0.0}});
+    }
+    return {{"kernels", rows}, {"simd", kernels::simd_enabled()}, {"simd_backend", kernels::simd_backend()},
+            {"warmup_ms", warmup_ms}, {"timed_ms_per_kernel", min_ms}};
+}
+
 json cmd_bench(const json& args) {
     if (args.value("peak", false)) return cmd_bench_peak();
+    if (args.value("kernels", false)) return cmd_bench_kernels(args);
     std::string err;
     if (args.contains("model") && args.contains("arch"))
         return make_error("give either --arch (a fresh network) or --model (a shipped model or weights file), not both");
@@ -216,13 +238,18 @@ void register_engine_commands(std::vector<command_spec>& out) {
     args.push_back({"ref", arg_type::arg_type_flag, "use the scalar reference kernels instead of SIMD"});
     args.push_back({"peak", arg_type::arg_type_flag,
                     "measure the single-thread SIMD peak (f32, int8) and memory bandwidth instead of a model"});
+    args.push_back({"kernels", arg_type::arg_type_flag,
+                    "time the int8 kernels against the f32 ones (GEMM, depthwise, add) at the tiny models' layer "
+                    "shapes instead of a model (--runs scales the timed time: 20 ms per run)"});
     out.push_back({"bench",
                    "Latency of an architecture in this engine (median and min after warm-up, per-layer profile), "
                    "or with --peak this machine's SIMD peak and memory bandwidth.",
                    std::move(args),
                    [](const json& a) {
-                       if (!a.value("peak", false) && !a.contains("arch") && !a.contains("model"))
-                           return make_error("missing argument --arch (or give --model NAME|FILE or --peak)");
+                       if (!a.value("peak", false) && !a.value("kernels", false) && !a.contains("arch") &&
+                           !a.contains("model"))
+                           return make_error(
+                               "missing argument --arch (or give --model NAME|FILE, --peak or --kernels)");
                        return cmd_bench(a);
                    }});
 

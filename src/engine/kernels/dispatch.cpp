@@ -1,6 +1,7 @@
 // dispatch: the one place that chooses between reference and SIMD kernels.
 #include "engine/kernels/kernels.h"
 #include "engine/kernels/nn.h"
+#include "engine/kernels/qnn.h"
 #include "engine/kernels/simd.h"
 
 #include <cmath>
@@ -77,7 +78,7 @@ bool simd_self_check() {
         for (std::size_t i = 0; i < n; ++i)
             if (std::fabs(y[i] - y_ref[i]) > 1e-6f * (1.0f + std::fabs(y_ref[i]))) return false;
     }
-    return true;
+    return qnn_self_check();  // and the int8 kernels, bit-exact
 }
 
 }  // namespace es::kernels

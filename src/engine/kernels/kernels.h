@@ -27,7 +27,8 @@ float dot_f32(std::size_t n, const float* x, const float* y);
 bool simd_enabled();
 // "wasm-simd128" in the page, "simde" natively.
 const char* simd_backend();
-// Runs every SIMD kernel against its reference on odd sizes; true when all agree.
+// Runs every SIMD kernel against its reference on odd sizes; true when all agree (the f32
+// kernels within tolerance, the int8 ones of qnn.h bit-exactly: qnn_self_check()).
 bool simd_self_check();
 
 }  // namespace es::kernels

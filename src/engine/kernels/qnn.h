@@ -81,7 +81,12 @@ struct gemm_s8_weights {
     std::vector<std::int8_t> packed;    // the SIMD kernel's layout (see gemm_s8_pack)
 };
 gemm_s8_weights gemm_s8_pack(int n, int k, const std::int8_t* b_kn);
-// Fills w.packed from w.b for the SIMD kernel (called by gemm_s8_pack; qnn__simd.cpp).
+// Fills w.packed from w.b for the SIMD kernel (called by gemm_s8_pack; gemm_s8__simd.cpp).
+// Layout (bytes): ceil(N/8) panels of 8 columns; each panel ceil(K/2) k-pairs of 32 bytes,
+// sixteen little-endian int16: (2*B[2j][n], 2*B[2j+1][n]) for n = 8p .. 8p+7, zero past K
+// and N (the values doubled: the requantization wants 2*acc). Then N int32: sum_k |B[k][n]|
+// (bounds |acc| per column, so the kernel can drop a clamp). The SIMD kernel checks the size
+// and runs the reference if w was not packed for the call's N and K.
 void gemm_s8_pack_simd(gemm_s8_weights& w);
 
 void gemm_s8__ref(int m, int n, int k, const std::int8_t* a, int lda, const std::int8_t* b_kn, const q_output& o,
@@ -103,7 +108,11 @@ struct dw_s8_weights {
     std::vector<std::int8_t> packed;  // the SIMD kernel's layout (see dw_s8_pack)
 };
 dw_s8_weights dw_s8_pack(int c, int taps, const std::int8_t* w_tap_major);
-// Fills w.packed from w.w for the SIMD kernel (called by dw_s8_pack; qnn__simd.cpp).
+// Fills w.packed from w.w for the SIMD kernel (called by dw_s8_pack; dwconv_s8__simd.cpp).
+// Layout: C rounded up to a multiple of 8 (the extra channels' weights 0), in channel groups
+// of 16 (while 16 remain), then one group of 8; per group ceil(taps/2) tap pairs; per pair
+// and channel the int16 pair (w[2q][c], w[2q+1][c]), channels in order (a missing odd
+// tap: 0).
 void dw_s8_pack_simd(dw_s8_weights& w);
 
 void dwconv_s8__ref(const dw_params& p, const std::int8_t* in, std::int32_t zp_in, const std::int8_t* w,
@@ -165,6 +174,8 @@ void maxpool_s8__simd(const dw_params& p, const std::int8_t* in, std::int8_t* ou
 void maxpool_s8(const dw_params& p, const std::int8_t* in, std::int8_t* out);
 void avgpool_s8__ref(const dw_params& p, const std::int8_t* in, std::int32_t zp_in, requant rq, std::int32_t zp_out,
                      std::int8_t* out);
+void avgpool_s8__simd(const dw_params& p, const std::int8_t* in, std::int32_t zp_in, requant rq, std::int32_t zp_out,
+                      std::int8_t* out);
 void avgpool_s8(const dw_params& p, const std::int8_t* in, std::int32_t zp_in, requant rq, std::int32_t zp_out,
                 std::int8_t* out);
 
@@ -190,6 +201,8 @@ void quantize_f32_s8(std::size_t count, const float* x, float scale, std::int32_
 void dequantize_s8_f32(std::size_t count, const std::int8_t* q, float scale, std::int32_t zp, float* out);
 
 // Runs every SIMD int8 kernel against its reference on odd shapes; true when all are bit-exact.
+// (simd_self_check() in kernels.h includes it; `edgestudy-cli selftest` reports both.)
 bool qnn_self_check();
+// A benchmark of these kernels against the f32 ones: engine/kernels/qnn_bench.h.
 
 }  // namespace es::kernels
