@@ -1,13 +1,16 @@
 // QAT files: folded weights files with quantization metadata. Save -> load is exact (master
 // weights, options, every range), the loaded model simulates the same predictions, a folded
 // plain file loads through load_model_file, and bad metadata is refused with a clear error.
+#include "data/fashion_mnist.h"
 #include "engine/weights_io.h"
 #include "models/model_file.h"
+#include "models/shipped.h"
 #include "models/models.h"
 #include "quant/qat.h"
 #include "quant/qat_file.h"
 #include "support/model_fixtures.h"
 #include "support/temp_files.h"
+#include "train/trainer.h"
 
 #include <doctest/doctest.h>
 
@@ -203,4 +206,35 @@ TEST_CASE("QAT file: bad quantization metadata is refused with an error naming i
     // Another architecture's tensors, a missing file: errors from the loader, with the path.
     CHECK_FALSE(quant::load_qat_file("/nonexistent/x.qat4.esw", &err).has_value());
     CHECK(err.find("/nonexistent/x.qat4.esw") != std::string::npos);
+}
+
+TEST_CASE("the shipped QAT files: each loads as a 4-bit QAT model of its preset, under 1 MB, as its report says") {
+    const std::string dir = models::shipped_models_dir();
+    std::string err;
+    auto test = data::load_fashion_mnist(data::fashion_mnist_dir(), data::split::test, &err);
+    int found = 0;
+    for (const char* name : {"tiny_mobilenet_v1", "tiny_mobilenet_v2", "tiny_mobilenet_v3", "tiny_shufflenet_v1",
+                             "tiny_shufflenet_v2"}) {
+        CAPTURE(name);
+        const std::string path = dir + "/" + name + ".qat4.esw";
+        if (!testing::exists(path)) continue;
+        ++found;
+        auto m = quant::load_qat_file(path, &err);
+        REQUIRE_MESSAGE(m.has_value(), err);
+        CHECK(m->q.weight_bits == 4);
+        CHECK(m->q.act_bits == 8);
+        CHECK(testing::read_file(path).size() < 1000000);
+        const json report = json::parse(testing::read_file(dir + "/" + name + ".qat4.json"));
+        CHECK(report["model"] == name);
+        CHECK(report["out_bytes"].get<std::size_t>() == testing::read_file(path).size());
+        CHECK(report["accuracy_qat_sim"].get<double>() > 0.9);
+        auto file = engine::weights_load_file(path, &err);
+        REQUIRE(file.has_value());
+        CHECK(file->description["qat"]["accuracy_qat_sim"] == report["accuracy_qat_sim"]);
+        if (test) {  // a first glance: 100 of the page's test images
+            const auto r = quant::evaluate_fake_quant(*m, train::stratified_subset(*test, 10));
+            CHECK(r.accuracy > 0.85);
+        }
+    }
+    if (found == 0) MESSAGE("no QAT files ship with this build (./build.sh qat-weights makes them)");
 }
