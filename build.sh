@@ -10,6 +10,7 @@
 #   ./build.sh dist           build the single-file page dist/edgestudy.html (works from file://)
 #   ./build.sh fuzz [SECS]    fuzz the file and request parsers (libFuzzer), SECS per target
 #   ./build.sh weights        train the five tiny presets into web/models/ (hours; EPOCHS=N)
+#   ./build.sh qat-weights    QAT fine-tunes of the five presets: web/models/NAME.qat4.esw (BITS=N, STEPS=N)
 #
 # Every dependency comes from Debian's packages or the npm registry (see setup below).
 set -euo pipefail
@@ -220,6 +221,33 @@ PY
     done
 }
 
+cmd_qat_weights() {
+    # The exact commands that produce the quantization-aware-trained presets
+    # web/models/NAME.qat<BITS>.esw from the shipped weights (src/quant/qat.h), one preset at a
+    # time. Each writes NAME.qat<BITS>.json beside it: float, simulated PTQ/QAT and integer-engine
+    # PTQ/QAT accuracy on the page's 2,000 test images, and the loss history. Minutes per preset:
+    #   ./build.sh qat-weights                  # BITS=4, STEPS=800 (batch 32: 25,600 images)
+    #   BITS=2 STEPS=50 ./build.sh qat-weights  # a quick rehearsal
+    cmd_native
+    local bits="${BITS:-4}" steps="${STEPS:-800}" p failed=0
+    [[ "$bits" =~ ^[2-8]$ && "$steps" =~ ^[0-9]+$ ]] || die "qat-weights: BITS must be 2..8 and STEPS a whole number"
+    for p in tiny_mobilenet_v1 tiny_mobilenet_v2 tiny_mobilenet_v3 tiny_shufflenet_v1 tiny_shufflenet_v2; do
+        [ -f "web/models/$p.esw" ] || die "qat-weights: web/models/$p.esw is missing (./build.sh weights trains it)"
+        log "qat $p: $bits-bit weights, $steps steps"
+        if ./build/native/edgestudy-cli qat --model "$p" --bits "$bits" --steps "$steps" --batch 32 --seed 1 --int8 \
+                --subset web --out "web/models/$p.qat$bits.esw" --json > "web/models/$p.qat$bits.json"; then
+            node -e 'const d=JSON.parse(require("fs").readFileSync(process.argv[1]));
+                console.log(`${d.model}: fp32 ${d.accuracy_fp32}  PTQ sim ${d.accuracy_ptq_sim} int8 ${d.accuracy_ptq_int8}  ` +
+                            `QAT sim ${d.accuracy_qat_sim} int8 ${d.accuracy_qat_int8}  (${d.out_bytes} bytes, ${Math.round(d.seconds)} s)`)' \
+                "web/models/$p.qat$bits.json"
+        else
+            echo "$p: failed (see web/models/$p.qat$bits.json)"
+            failed=1
+        fi
+    done
+    return "$failed"
+}
+
 cmd_dist() {
     cmd_web
     mkdir -p dist
@@ -268,7 +296,7 @@ cmd_run() {
 }
 
 usage() {
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 case "${1:-}" in
@@ -279,6 +307,7 @@ case "${1:-}" in
     test) cmd_test ;;
     fuzz) shift; cmd_fuzz "$@" ;;
     weights) cmd_weights ;;
+    qat-weights) cmd_qat_weights ;;
     run) shift; cmd_run "$@" ;;
     -h|--help|help|"") usage ;;
     *) usage; die "unknown command '$1'" ;;

@@ -17,6 +17,7 @@ std::vector<command_spec> build_registry() {
     register_model_commands(out);
     register_engine_commands(out);
     register_train_commands(out);
+    register_qat_commands(out);
     register_calc_commands(out);
     register_explore_commands(out);
     register_quiz_commands(out);

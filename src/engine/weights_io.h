@@ -17,6 +17,10 @@
 // Tensor names follow the builder's layer names: "<layer>.weight" / "<layer>.bias" for conv
 // and fc ([cout][kh][kw][cin/groups], [cout][in]), "<layer>.gamma", ".beta",
 // ".running_mean", ".running_var" for batch norm, "<layer>.fc1.weight" ... for SE.
+// A file may also hold an optimized (folded) graph: every conv then has a bias and no batch
+// norm is left; its description says "folded": true (models::model_from_file optimizes the
+// rebuilt architecture before applying it). Quantization-aware-trained models are stored so,
+// with their quantization in the description's "quant" (src/quant/qat_file.h).
 //
 //   auto bytes = es::engine::weights_serialize(m, {{"arch", "tiny_mobilenet_v2"}});
 //   auto file = es::engine::weights_parse(bytes, &err);            // nullopt + err when bad
@@ -51,7 +55,8 @@ struct weights_file {
     std::vector<named_tensor> tensors;
 };
 
-// Every parameter and batch-norm statistic of the (un-optimized) model, by layer name.
+// Every parameter and batch-norm statistic of the model, by layer name (of an optimized
+// model: its conv/fc/SE weights and biases).
 std::vector<named_tensor> model_tensors(const model& m);
 
 std::vector<unsigned char> weights_serialize(const model& m, const nlohmann::json& description);

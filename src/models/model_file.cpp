@@ -1,7 +1,5 @@
 #include "models/model_file.h"
 
-#include "engine/weights_io.h"
-
 namespace es::models {
 
 nlohmann::json describe(const std::string& arch, const arch_options& o) {
@@ -48,24 +46,32 @@ std::string save_model_file(const std::string& path, const engine::model& m, con
     return engine::weights_save_file(path, m, describe(arch, o));
 }
 
+std::optional<engine::model> model_from_file(const engine::weights_file& file, std::string* error) {
+    auto fail = [&](const std::string& why) -> std::optional<engine::model> {
+        if (error) *error = why;
+        return std::nullopt;
+    };
+    std::string why;
+    auto desc = parse_description(file.description, &why);
+    if (!desc) return fail(why);
+    bool folded = false;
+    if (file.description.contains("folded")) {
+        if (!file.description["folded"].is_boolean()) return fail("the description's \"folded\" is not true or false");
+        folded = file.description["folded"].get<bool>();
+    }
+    auto m = build_arch(desc->first, desc->second, &why);
+    if (!m) return fail(why);
+    if (folded) *m = engine::optimize(*m);
+    if (auto e = engine::weights_apply(*m, file); !e.empty()) return fail(e);
+    return m;
+}
+
 std::optional<engine::model> load_model_file(const std::string& path, std::string* error) {
     auto file = engine::weights_load_file(path, error);
     if (!file) return std::nullopt;
     std::string why;
-    auto desc = parse_description(file->description, &why);
-    if (!desc) {
-        if (error) *error = path + ": " + why;
-        return std::nullopt;
-    }
-    auto m = build_arch(desc->first, desc->second, &why);
-    if (!m) {
-        if (error) *error = path + ": " + why;
-        return std::nullopt;
-    }
-    if (auto e = engine::weights_apply(*m, *file); !e.empty()) {
-        if (error) *error = path + ": " + e;
-        return std::nullopt;
-    }
+    auto m = model_from_file(*file, &why);
+    if (!m && error) *error = path + ": " + why;
     return m;
 }
 

@@ -19,6 +19,7 @@
 
 #include "engine/model.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -45,6 +46,11 @@ weight_q weight_params(const float* w, int cout, int per, int bits, bool per_cha
 std::int32_t quantize(float r, float scale, std::int32_t zp, std::int32_t qmin, std::int32_t qmax);
 // S (q - Z) of the quantized value: what the integer engine sees instead of r.
 float fake_quant(float r, const tensor_q& p);
+// fake_quant() of n values in place (the same values, bit for bit). When `clamped` is not
+// null, clamped[i] = 1 where round(r / S) + Z fell outside [q_min, q_max] (QAT's clipped
+// straight-through estimator passes no gradient there; PyTorch's fake-quantize mask), else 0
+// (NaN: 0, it maps to Z).
+void fake_quant_array(float* x, std::size_t n, const tensor_q& p, std::uint8_t* clamped);
 
 // Quantizes w (cout rows of `per`) to integers with the weight parameters.
 std::vector<std::int8_t> quantize_weights(const float* w, int cout, int per, const weight_q& q);

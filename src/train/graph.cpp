@@ -214,6 +214,8 @@ void act_grad_t(act a, std::size_t n, const float* x, const float* y, const floa
     }
 }
 bool act_grad_reads_input(act a) { return a == act::act_hswish || a == act::act_hsigmoid; }
+// ReLU and ReLU6 may read either side: x > 0 <=> y > 0 and 0 < x < 6 <=> 0 < y < 6 exactly.
+bool act_grad_any_side(act a) { return a == act::act_relu || a == act::act_relu6; }
 void act_grad(bool acc, act a, std::size_t n, const float* x, const float* y, const float* dy, float* dx) {
     acc ? act_grad_t<true>(a, n, x, y, dy, dx) : act_grad_t<false>(a, n, x, y, dy, dx);
 }
@@ -335,7 +337,20 @@ std::string train_graph::prepare(const engine::model& m, int batch, bool keep_al
     keep_all_ = keep_all;
     last_training_ = true;
     plan_steps();
+    refresh_hooked();
     return {};
+}
+
+void train_graph::set_hook(tensor_hook* h) {
+    hook_ = h;
+    if (batch_ > 0 && (h != nullptr) != planned_with_hook_) plan_steps();
+    refresh_hooked();
+}
+
+void train_graph::refresh_hooked() {
+    hooked_.assign(m_.tensors.size(), 0);
+    if (!hook_) return;
+    for (std::size_t t = 0; t < hooked_.size(); ++t) hooked_[t] = hook_->wants(static_cast<int>(t)) ? 1 : 0;
 }
 
 std::size_t train_graph::input_count() const { return batch_ > 0 ? tensor_shape(0).numel() : 0; }
@@ -359,6 +374,7 @@ void train_graph::plan_steps() {
     const std::size_t nt = m_.tensors.size();
     const std::size_t nn = m_.nodes.size();
     bump cache;
+    planned_with_hook_ = hook_ != nullptr;
 
     // Backward visits the nodes in reverse: the first visit to write a tensor's gradient
     // overwrites it, later ones accumulate. Gradients nobody writes are zeroed.
@@ -526,7 +542,9 @@ void train_graph::plan_arena(const std::vector<unsigned char>& written) {
         case kind::bn:
         case kind::se: reads.push_back(s.in[0]); break;
         case kind::act:
-            if (act_grad_reads_input(n.activation)) reads.push_back(s.in[0]);
+            // With a hook the output may have been changed: ReLU/ReLU6 then read the input.
+            if (act_grad_reads_input(n.activation) || (planned_with_hook_ && act_grad_any_side(n.activation)))
+                reads.push_back(s.in[0]);
             else reads.push_back(s.out[0]);
             break;
         case kind::maxpool:
@@ -536,7 +554,9 @@ void train_graph::plan_arena(const std::vector<unsigned char>& written) {
         case kind::softmax: reads.push_back(s.out[0]); break;
         default: break;  // conv_im2col reads its cached columns; the rest only gradients
         }
-        if (s.fused != act::act_none) reads.push_back(s.out[0]);  // with the pre-activation copy
+        // A fused activation's derivative comes from the pre-activation copy, except the
+        // sigmoid's y (1 - y).
+        if (s.fused == act::act_sigmoid) reads.push_back(s.out[0]);
         for (int t : reads) {
             auto& d = act_death[static_cast<std::size_t>(t)];
             d = std::max(d, tb(s.node));
@@ -588,8 +608,16 @@ void train_graph::plan_arena(const std::vector<unsigned char>& written) {
 void train_graph::forward(const float* input, bool training) {
     if (batch_ <= 0) return;  // not prepared
     last_training_ = training;
-    std::memcpy(arena_.data() + act_off_[0], input, input_count() * sizeof(float));
-    for (const step& s : steps_) forward_step(s, training);
+    float* A = arena_.data();
+    std::memcpy(A + act_off_[0], input, input_count() * sizeof(float));
+    if (hook_ && hooked_[0]) hook_->forward(0, A + act_off_[0], input_count(), training);
+    for (const step& s : steps_) {
+        forward_step(s, training);
+        if (hook_)
+            for (int t : s.out)
+                if (hooked_[static_cast<std::size_t>(t)])
+                    hook_->forward(t, A + act_off_[static_cast<std::size_t>(t)], tensor_shape(t).numel(), training);
+    }
 }
 
 void train_graph::forward_step(const step& s, bool training) {
@@ -769,8 +797,17 @@ void train_graph::backward(const float* d_output) {
         float* g = arena_.data() + grad_off_[static_cast<std::size_t>(t)];
         std::fill(g, g + tensor_shape(t).numel(), 0.0f);
     }
-    std::memcpy(arena_.data() + grad_off_[static_cast<std::size_t>(m_.output)], d_output, output_count() * sizeof(float));
-    for (std::size_t i = steps_.size(); i-- > 0;) backward_step(steps_[i]);
+    float* G = arena_.data();
+    std::memcpy(G + grad_off_[static_cast<std::size_t>(m_.output)], d_output, output_count() * sizeof(float));
+    for (std::size_t i = steps_.size(); i-- > 0;) {
+        const step& s = steps_[i];
+        if (hook_)
+            for (int t : s.out)
+                if (hooked_[static_cast<std::size_t>(t)])
+                    hook_->backward(t, G + grad_off_[static_cast<std::size_t>(t)], tensor_shape(t).numel());
+        backward_step(s);
+    }
+    if (hook_ && hooked_[0]) hook_->backward(0, G + grad_off_[0], input_count());
 }
 
 namespace {
@@ -812,7 +849,8 @@ void train_graph::backward_step(const step& s) {
 
     if (s.fused != act::act_none) {  // through the fused activation first: dZ = dY * act'(Z)
         float* dz = scratch_.data();
-        act_grad(false, s.fused, out_n, cache_.data() + s.z, y, gy, dz);
+        const float* z = cache_.data() + s.z;
+        act_grad(false, s.fused, out_n, z, s.fused == act::act_sigmoid ? y : z, gy, dz);
         gy = dz;
     }
 
@@ -965,7 +1003,9 @@ void train_graph::backward_step(const step& s) {
         }
         break;
     }
-    case kind::act: act_grad(acc, n.activation, in_n, x, y, gy, gx); break;
+    case kind::act:
+        act_grad(acc, n.activation, in_n, x, planned_with_hook_ && act_grad_any_side(n.activation) ? x : y, gy, gx);
+        break;
     case kind::add:
         put(acc, gx, gy, in_n);
         put(!s.in_first[1], G + grad_off_[static_cast<std::size_t>(s.in[1])], gy, in_n);

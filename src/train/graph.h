@@ -48,6 +48,10 @@
 //     them between steps. Depthwise convolutions run forward on the engine's depthwise
 //     kernel and backward in direct loops; element-wise ops use the engine's kernels forward.
 //   - Single-threaded, like the engine (the page's wasm has no threads).
+//   - A tensor_hook (set_hook) may change tensors after forward writes them and their
+//     gradients before backward reads them: fake quantization with a straight-through
+//     estimator (src/quant/qat.h). Without a hook nothing of this runs (one pointer test
+//     per step).
 #pragma once
 
 #include "engine/kernels/nn.h"
@@ -58,6 +62,38 @@
 #include <vector>
 
 namespace es::train {
+
+// A tensor_hook sees every tensor right after the forward pass writes it and its gradient
+// right before the backward pass reads it, and may change either in place. Fake
+// quantization is one: forward rounds a tensor to its quantization grid (remembering where
+// it clamped), backward applies the straight-through estimator (identity, or zero where the
+// forward clamped). Contract, with train_graph::set_hook():
+//   - wants(t) is asked once per tensor when the hook is set or the graph prepared; the
+//     other calls come only for tensors it wanted.
+//   - forward(t, values, count, training) runs after the step that produces t (t = 0, the
+//     input: after forward() copies it in), before any consumer reads it: consumers, and
+//     the backward pass where it reads t, see the changed values. count = batch * h * w * c.
+//   - backward(t, grad, count) runs when d(loss)/d(t) is complete (every consumer has added
+//     its share) and before the backward step of t's producer reads it (t = 0: after the last
+//     step; the result is input_grad()). The producer differentiates its own function at its
+//     own (unchanged) pre-hook values wherever it can: a fused activation's derivative comes
+//     from its pre-activation copy, and with a hook set a standalone ReLU/ReLU6 reads its
+//     input instead of its output (the plan keeps that input alive). Sigmoid, softmax and
+//     max pool read their stored output: a hook that changes those outputs changes their
+//     derivative (a sigmoid's y(1-y)) or breaks max pool's argmax search; fake quantization
+//     leaves them alone (softmax is not quantized, max pool shares its input's grid).
+//   - The hook is called in the order of the steps, on the graph's buffers: it must not keep
+//     the pointers beyond the call.
+class tensor_hook {
+public:
+    virtual ~tensor_hook() = default;
+    virtual bool wants(int tensor) const {
+        (void)tensor;
+        return true;
+    }
+    virtual void forward(int tensor, float* values, std::size_t count, bool training) = 0;
+    virtual void backward(int tensor, float* grad, std::size_t count) = 0;
+};
 
 class train_graph {
 public:
@@ -106,6 +142,14 @@ public:
     // Bytes of all planned buffers (activations, gradients, caches, scratch).
     std::size_t planned_bytes() const;
 
+    // Installs a hook (see tensor_hook), or removes it with nullptr. The graph does not own
+    // it; it must outlive its use. Setting a hook on a prepared graph whose plan did not
+    // have one (or removing it) re-plans the buffers (activations and gradients are then
+    // undefined until the next forward()); call it between steps, not between a forward()
+    // and its backward().
+    void set_hook(tensor_hook* h);
+    tensor_hook* hook() const { return hook_; }
+
 private:
     enum class kind : unsigned char {
         conv_pw, conv_im2col, conv_dw, fc, bn, act, add, concat, split, shuffle, maxpool, avgpool, gap, se, softmax
@@ -127,6 +171,7 @@ private:
     };
 
     void plan_steps();
+    void refresh_hooked();
     void plan_arena(const std::vector<unsigned char>& written);
     void forward_step(const step& s, bool training);
     void backward_step(const step& s);
@@ -142,6 +187,9 @@ private:
     std::vector<int> zero_each_backward_;          // tensors whose gradient nothing writes
     std::vector<float> wgrad_;
     std::vector<unsigned char> trainable_;
+    tensor_hook* hook_ = nullptr;
+    bool planned_with_hook_ = false;      // the plan keeps a standalone ReLU's input alive
+    std::vector<unsigned char> hooked_;   // per tensor: hook_->wants(t)
 };
 
 }  // namespace es::train

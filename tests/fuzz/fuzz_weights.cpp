@@ -1,10 +1,12 @@
 // libFuzzer target: arbitrary bytes as a weights file. The CRC in the last four bytes is
 // recomputed first, so the fuzzer explores the structural parser rather than stopping at
 // the checksum. Parsing must never crash; a file that parses and names a tiny preset is
-// also applied to that network (shape checks).
+// also applied to that network (shape checks), and a folded file with quantization metadata
+// is read as a QAT model (src/quant/qat_file.h: the metadata validated against the graph).
 #include "engine/weights_io.h"
 #include "image/png_write.h"
 #include "models/model_file.h"
+#include "quant/qat_file.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -21,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!file) return 0;
     auto desc = es::models::parse_description(file->description, &err);
     if (!desc || !es::models::is_tiny(desc->first) || desc->second.res > 64 || desc->second.width > 1.0f) return 0;
-    auto m = es::models::build_arch(desc->first, desc->second, &err);
-    if (m) es::engine::weights_apply(*m, *file);
+    if (file->description.contains("quant")) es::quant::qat_from_file(*file, &err);
+    else es::models::model_from_file(*file, &err);
     return 0;
 }
