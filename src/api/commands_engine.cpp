@@ -77,10 +77,10 @@ json cmd_bench(const json& args) {
         std::string list = args["variants"].get<std::string>();
         for (std::size_t a = 0; a <= list.size();) {
             const std::size_t b = std::min(list.find(',', a), list.size());
-            json one = {{"variant", list.substr(a, b - a)}};
+            json one = {{"variant", list.substr(a, b - a)}, {"model", args["model"]}};
             if (std::find(variant_names.begin(), variant_names.end(), one["variant"].get<std::string>()) ==
                 variant_names.end())
-                return make_error("--variants: unknown variant '" + one["variant"].get<std::string>() + "' (known: fp32, int8, int8-per-tensor)");
+                return make_error("--variants: unknown variant '" + one["variant"].get<std::string>() + "' (known: fp32, int8, int8-per-tensor, qat4)");
             auto v = load_variant(one, *built, &err);
             if (!v) return make_error(err);
             vs.push_back(std::move(*v));

@@ -128,7 +128,11 @@ json cmd_eval(const json& args) {
         answer["weight_bits"] = v->q->opt.weight_bits;
         answer["act_bits"] = v->q->opt.act_bits;
         answer["per_channel"] = v->q->opt.per_channel;
-        answer["calibration"] = {{"method", quant::calib_method_name(v->q->cal.method)}, {"images", v->q->cal.images}};
+        // qat4's ranges were learnt during QAT (moving averages); only the SE blocks' inner
+        // ranges are calibrated by min/max on the images.
+        answer["calibration"] = {
+            {"method", v->name == "qat4" ? std::string("qat") : std::string(quant::calib_method_name(v->q->cal.method))},
+            {"images", v->q->cal.images}};
     }
     return answer;
 }

@@ -2,6 +2,9 @@
 
 #include "data/fashion_mnist.h"
 #include "engine/session.h"
+#include "models/models.h"
+#include "models/shipped.h"
+#include "quant/qat_file.h"
 #include "quant/qsession.h"
 #include "train/trainer.h"
 
@@ -11,12 +14,52 @@
 
 namespace es::api {
 
+namespace {
+
+// The QAT file of a model: NAME.qat4.esw in the shipped models' folder for a preset's name,
+// else FILE.qat4.esw beside FILE.esw.
+std::string qat4_path(const std::string& model) {
+    if (models::is_tiny(model))
+        return models::shipped_models_dir() + "/" + model + ".qat4.esw";
+    const std::string ext = ".esw";
+    const bool has_ext = model.size() > ext.size() && model.compare(model.size() - ext.size(), ext.size(), ext) == 0;
+    return (has_ext ? model.substr(0, model.size() - ext.size()) : model) + ".qat4.esw";
+}
+
+// The QAT file for the integer engine: the SE blocks' inner ranges (which QAT does not
+// simulate) calibrated on the first 256 images of `calib`, as the PTQ variants are.
+std::optional<quant::quantized> load_qat4(const std::string& model, const engine::model& m, const data::dataset& calib,
+                                          std::string* err) {
+    const std::string path = qat4_path(model);
+    std::string e;
+    auto qm = quant::load_qat_file(path, &e);
+    if (!qm) {
+        *err = "variant qat4: " + e + " (the 4-bit QAT files are made by ./build.sh qat-weights)";
+        return std::nullopt;
+    }
+    if (qm->q.weight_bits != 4) {
+        *err = "variant qat4: " + path + " holds " + std::to_string(qm->q.weight_bits) + "-bit weights, not 4";
+        return std::nullopt;
+    }
+    if (qm->graph.input.h != m.input.h || qm->graph.input.w != m.input.w || qm->graph.input.c != m.input.c) {
+        *err = "variant qat4: " + path + " takes other input than the model";
+        return std::nullopt;
+    }
+    const int n = std::min(256, calib.count);
+    const auto images = quant::normalised_images(calib, 0, n);
+    auto q = quant::to_quantized(*qm, images.data(), n, err);
+    if (q) q->cal.images = n;
+    return q;
+}
+
+}  // namespace
+
 std::optional<variant_model> load_variant(const nlohmann::json& args, const engine::model& m, std::string* err) {
     variant_model v;
     v.name = args.value("variant", std::string("fp32"));
     if (v.name == "fp32") return v;
     auto spec = quant::ptq_variant(v.name);
-    if (!spec) {
+    if (!spec && v.name != "qat4") {
         *err = "unknown variant '" + v.name + "'";
         return std::nullopt;
     }
@@ -25,6 +68,12 @@ std::optional<variant_model> load_variant(const nlohmann::json& args, const engi
     // The page's training subset (600 per class; in the page the embedded split already is
     // it), so that the page and the CLI calibrate on the same images.
     const data::dataset calib = train::stratified_subset(*train, 600);
+    if (!spec) {
+        auto q = load_qat4(args.value("model", std::string()), m, calib, err);
+        if (!q) return std::nullopt;
+        v.q = std::move(*q);
+        return v;
+    }
     auto q = quant::quantize_ptq(m, calib, spec->calib_images, spec->calib, spec->opt, err);
     if (!q) return std::nullopt;
     v.q = std::move(*q);

@@ -1,6 +1,8 @@
 // variants: the forms of a trained model the eval and bench commands accept (--variant):
-// fp32, and the post-training quantized int8 / int8-per-tensor (calibrated on the first
-// training images; src/quant/ptq.h).
+// fp32, the post-training quantized int8 / int8-per-tensor (calibrated on the first
+// training images; src/quant/ptq.h), and qat4: the shipped 4-bit quantization-aware-trained
+// file of the model (web/models/NAME.qat4.esw, `./build.sh qat-weights`; src/quant/qat.h) on
+// the integer engine, its weights stored one per byte.
 #pragma once
 
 #include "engine/bench.h"
@@ -15,16 +17,18 @@
 
 namespace es::api {
 
-inline const std::vector<std::string> variant_names = {"fp32", "int8", "int8-per-tensor"};
+inline const std::vector<std::string> variant_names = {"fp32", "int8", "int8-per-tensor", "qat4"};
 inline constexpr const char* variant_help =
-    "which form of the model: fp32, or integer-only int8 (per-channel weights) / int8-per-tensor";
+    "which form of the model: fp32, integer-only int8 (per-channel weights) / int8-per-tensor, or qat4 (the "
+    "shipped 4-bit quantization-aware-trained weights on the integer engine)";
 
 struct variant_model {
     std::string name = "fp32";
     std::optional<quant::quantized> q;  // set for integer variants
 };
 
-// args["variant"] (default fp32) applied to the trained model m.
+// args["variant"] (default fp32) applied to the trained model m (qat4: the QAT file that ships
+// next to args["model"]: NAME.qat4.esw for a preset, FILE.qat4.esw beside FILE.esw).
 std::optional<variant_model> load_variant(const nlohmann::json& args, const engine::model& m, std::string* err);
 
 // engine::bench_model's measurement of the variant (the integer engine for int8 variants).

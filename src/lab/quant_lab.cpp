@@ -128,11 +128,58 @@ std::string quant_lab::start() {
     return "";
 }
 
+std::string quant_lab::start_qat(const qat_lab_settings& s) {
+    if (!q_) return "choose a model first";
+    if (s.steps < 1 || s.steps > 5000) return "QAT steps must be between 1 and 5000, got " + std::to_string(s.steps);
+    if (s.batch < 1 || s.batch > 256) return "QAT batch must be between 1 and 256, got " + std::to_string(s.batch);
+    if (!(s.lr >= 0 && s.lr <= 1)) return "QAT learning rate must be between 0 (automatic) and 1";
+    cancel();
+    quant::qat_options o;
+    o.q = q_->opt;
+    o.ste = s.ste;
+    o.steps = s.steps;
+    o.batch = s.batch;
+    o.lr = static_cast<float>(s.lr > 0 ? s.lr : quant::default_lr(o.q.weight_bits, o.optimizer));
+    o.calib_batches = std::max(1, 128 / s.batch);
+    auto t = std::make_unique<quant::qat_trainer>();
+    if (auto e = t->start(*model_, *train_, o); !e.empty()) return e;
+    qat_ = std::move(t);
+    qat_settings_ = s;
+    qat_settings_.lr = o.lr;
+    qres_ = qat_lab_results{};
+    qres_.weight_bits = o.q.weight_bits;
+    qres_.act_bits = o.q.act_bits;
+    qres_.steps = s.steps;
+    qat_q_.reset();
+    message_.clear();
+    phase_ = phase::qat_train;
+    return "";
+}
+
+void quant_lab::qat_next_eval() {
+    std::string e;
+    if (!res_.int8_accuracy) {
+        e = qev_.start(*q_, *test_, 0, 100);
+        phase_ = phase::qat_eval_ptq;
+    } else if (!fp32_cached_) {
+        e = fev_.start(*model_, *test_, 0, 100);
+        phase_ = phase::qat_eval_fp32;
+    } else {
+        phase_ = phase::idle;
+        message_ = "done";
+    }
+    if (!e.empty()) {
+        message_ = e;
+        phase_ = phase::idle;
+    }
+}
+
 void quant_lab::cancel() {
     if (phase_ != phase::idle) message_ = "cancelled";
     phase_ = phase::idle;
     fs_.reset();
     qs_.reset();
+    qat_.reset();
 }
 
 const char* quant_lab::phase_name() const {
@@ -142,6 +189,10 @@ const char* quant_lab::phase_name() const {
     case phase::eval_int8: return "eval_int8";
     case phase::warmup: return "warmup";
     case phase::timing: return "timing";
+    case phase::qat_train: return "qat_train";
+    case phase::qat_eval: return "qat_eval";
+    case phase::qat_eval_ptq: return "qat_eval_ptq";
+    case phase::qat_eval_fp32: return "qat_eval_fp32";
     }
     return "idle";
 }
@@ -154,6 +205,12 @@ double quant_lab::progress() const {
     case phase::eval_int8: return 0.4 + 0.4 * qev_.evaluated() / n;
     case phase::warmup: return 0.8 + 0.1 * std::min(1.0, (now_ms() - warm_start_) / warmup_ms);
     case phase::timing: return 0.9 + 0.1 * timing_runs_ / timed_runs;
+    case phase::qat_train:
+        return 0.7 * (qres_.calib_done + static_cast<double>(qres_.step)) /
+               std::max(1.0, qres_.calib_total + static_cast<double>(qres_.steps));
+    case phase::qat_eval: return 0.7 + 0.1 * qev_.evaluated() / n;
+    case phase::qat_eval_ptq: return 0.8 + 0.1 * qev_.evaluated() / n;
+    case phase::qat_eval_fp32: return 0.9 + 0.1 * fev_.evaluated() / n;
     }
     return 0.0;
 }
@@ -228,6 +285,63 @@ bool quant_lab::tick(double budget_ms) {
             }
             break;
         }
+        case phase::qat_train: {
+            qat_->step();
+            const auto& st = qat_->status();
+            qres_.calib_done = st.calib_done;
+            qres_.calib_total = st.calib_total;
+            qres_.step = st.step;
+            qres_.loss = qat_->step_loss();
+            qres_.accuracy = qat_->step_accuracy();
+            qres_.seconds = qat_->seconds();
+            if (qat_->done()) {
+                // For the integer engine: the SE blocks' inner ranges from the PTQ's
+                // calibration images, as the qat4 variant does.
+                const int n = std::min(settings_.calib_images, train_->count);
+                const auto imgs = quant::normalised_images(*train_, 0, n);
+                std::string err;
+                qat_q_ = quant::to_quantized(qat_->model(), imgs.data(), n, &err);
+                qat_.reset();
+                if (!qat_q_) {
+                    message_ = err;
+                    phase_ = phase::idle;
+                    break;
+                }
+                if (auto e = qev_.start(*qat_q_, *test_, 0, 100); !e.empty()) {
+                    message_ = e;
+                    phase_ = phase::idle;
+                    break;
+                }
+                quant::qsession probe;
+                if (probe.prepare(qat_q_->graph, qat_q_->cal, qat_q_->opt, 1).empty()) qres_.bytes = probe.weight_bytes();
+                phase_ = phase::qat_eval;
+            }
+            break;
+        }
+        case phase::qat_eval:
+            qev_.step();
+            qres_.evaluated = qev_.evaluated();
+            if (qev_.done()) {
+                qres_.accuracy_int8 = qev_.result().accuracy;
+                qat_next_eval();
+            }
+            break;
+        case phase::qat_eval_ptq:
+            qev_.step();
+            res_.evaluated = qev_.evaluated();
+            if (qev_.done()) {
+                res_.int8_accuracy = qev_.result().accuracy;
+                qat_next_eval();
+            }
+            break;
+        case phase::qat_eval_fp32:
+            fev_.step();
+            if (fev_.done()) {
+                fp32_cached_ = fev_.result().accuracy;
+                res_.fp32_accuracy = fp32_cached_;
+                qat_next_eval();
+            }
+            break;
         case phase::idle: break;
         }
     }
@@ -372,6 +486,29 @@ nlohmann::json quant_lab::state_json() const {
     double worst = 1e9;
     for (const auto& e : errors_) worst = std::min(worst, e.sqnr_db);
     j["worst_sqnr_db"] = errors_.empty() ? nlohmann::json(nullptr) : nlohmann::json(worst);
+    auto mean_tail = [](const std::vector<float>& v) {
+        // The mean of the last 20 steps: one batch is noisy.
+        if (v.empty()) return nlohmann::json(nullptr);
+        const std::size_t k = std::min<std::size_t>(20, v.size());
+        double s = 0;
+        for (std::size_t i = v.size() - k; i < v.size(); ++i) s += v[i];
+        return nlohmann::json(s / static_cast<double>(k));
+    };
+    j["qat"] = {{"steps", qres_.steps},
+                {"step", qres_.step},
+                {"batch", qat_settings_.batch},
+                {"lr", qat_settings_.lr},
+                {"ste", std::string(quant::ste_name(qat_settings_.ste))},
+                {"weight_bits", qres_.weight_bits},
+                {"act_bits", qres_.act_bits},
+                {"calib_done", qres_.calib_done},
+                {"calib_total", qres_.calib_total},
+                {"loss", mean_tail(qres_.loss)},
+                {"train_accuracy", mean_tail(qres_.accuracy)},
+                {"seconds", qres_.seconds},
+                {"evaluated", qres_.evaluated},
+                {"accuracy_int8", opt(qres_.accuracy_int8)},
+                {"bytes", qres_.bytes}};
     return j;
 }
 

@@ -11,11 +11,19 @@
 //   q.start();  while (q.tick(8.0)) {}                                // accuracy, then latency
 //   q.results().int8_accuracy ...
 //   q.trace(layer, y, x, channel);                                     // int8 x int8 -> int32 -> int8
+//   q.start_qat({.steps = 100});  while (q.tick(8.0)) {}               // short QAT here, then its INT8 accuracy
+//
+// The QAT job fine-tunes the loaded model at the chosen bits (src/quant/qat.h: fake
+// quantization, straight-through estimator) one optimizer step per slice, then quantizes the
+// result for the integer engine and evaluates it on the same 2,000 test images (and the PTQ
+// model at the same settings and the float model, when they were not measured yet), so FP32,
+// PTQ and QAT stand side by side.
 #pragma once
 
 #include "data/fashion_mnist.h"
 #include "engine/session.h"
 #include "quant/ptq.h"
+#include "quant/qat.h"
 
 #include <nlohmann/json.hpp>
 
@@ -41,6 +49,25 @@ struct quant_results {
     std::optional<double> fp32_ms, int8_ms;      // batch-1 medians, same window
     std::size_t fp32_bytes = 0, int8_bytes = 0;  // weights as each engine stores them
     std::vector<double> fp32_samples, int8_samples;
+};
+
+// The page's short QAT fine-tune (the bits and conventions are the PTQ settings').
+struct qat_lab_settings {
+    int steps = 100;
+    int batch = 16;
+    double lr = 0;  // 0: quant::default_lr(weight_bits, "adam")
+    quant::ste_mode ste = quant::ste_mode::clipped;
+};
+
+struct qat_lab_results {
+    int weight_bits = 0, act_bits = 0;  // what it was trained for
+    long long step = 0, steps = 0;
+    int calib_done = 0, calib_total = 0;
+    std::vector<float> loss, accuracy;  // per optimizer step (fake-quantized model, training batches)
+    double seconds = 0;                 // training time
+    int evaluated = 0;                  // test images done so far (QAT model on the integer engine)
+    std::optional<double> accuracy_int8;
+    std::size_t bytes = 0;              // the QAT model's stored weights (integer engine)
 };
 
 // One output of an integer conv/fc worked through.
@@ -78,6 +105,10 @@ public:
     const quant::quantized& quantized() const { return *q_; }
 
     std::string start();   // evaluation, then latency
+    // QAT fine-tune at the current settings, then its evaluation on the integer engine.
+    std::string start_qat(const qat_lab_settings& s);
+    const qat_lab_settings& qat_settings() const { return qat_settings_; }
+    const qat_lab_results& qat_results() const { return qres_; }
     void cancel();
     bool tick(double budget_ms);
     bool busy() const { return phase_ != phase::idle; }
@@ -103,7 +134,8 @@ public:
     nlohmann::json state_json() const;
 
 private:
-    enum class phase { idle, eval_fp32, eval_int8, warmup, timing };
+    enum class phase { idle, eval_fp32, eval_int8, warmup, timing, qat_train, qat_eval, qat_eval_ptq, qat_eval_fp32 };
+    void qat_next_eval();  // after the QAT model: PTQ, then FP32, when not measured yet
     std::optional<data::dataset> test_, train_;
     quant_settings settings_;
     std::string loaded_;
@@ -125,6 +157,10 @@ private:
     std::unique_ptr<quant::qsession> qs_;
     int timing_runs_ = 0;
     double warm_start_ = 0;
+    qat_lab_settings qat_settings_;
+    qat_lab_results qres_;
+    std::unique_ptr<quant::qat_trainer> qat_;
+    std::optional<quant::quantized> qat_q_;
 };
 
 }  // namespace es::lab

@@ -1,7 +1,11 @@
 // eval and bench of the integer variants through the dispatcher.
 #include "api/dispatcher.h"
 
+#include "models/shipped.h"
+
 #include <doctest/doctest.h>
+
+#include <filesystem>
 
 using es::api::json;
 
@@ -45,4 +49,35 @@ TEST_CASE("bench --variants times several variants interleaved; bad lists are re
     CHECK(es::api::is_error(es::api::run({{"cmd", "bench"}, {"model", "tiny_mobilenet_v3"}, {"variants", "fp32,,int8"}})));
     CHECK(es::api::is_error(es::api::run({{"cmd", "bench"}, {"arch", "tiny_mobilenet_v3"}, {"variants", "fp32"}})));
     CHECK(es::api::is_error(es::api::run({{"cmd", "bench"}, {"arch", "tiny_mobilenet_v3"}, {"variant", "int8"}})));
+}
+
+TEST_CASE("eval/bench --variant qat4: the shipped 4-bit QAT file on the integer engine; missing files refused") {
+    json q = es::api::run({{"cmd", "eval"}, {"model", "tiny_mobilenet_v3"}, {"subset", "web"}, {"limit", 200}, {"variant", "qat4"}});
+    json i8 = es::api::run({{"cmd", "eval"}, {"model", "tiny_mobilenet_v3"}, {"subset", "web"}, {"limit", 200}, {"variant", "int8"}});
+    REQUIRE_MESSAGE(!es::api::is_error(q), q.dump());
+    REQUIRE(!es::api::is_error(i8));
+    CHECK(q["variant"] == "qat4");
+    CHECK(q["weight_bits"] == 4);
+    CHECK(q["act_bits"] == 8);
+    CHECK(q["calibration"]["method"] == "qat");
+    CHECK(q["accuracy"].get<double>() > 0.85);
+    // 4-bit weights packed two per byte: well under the int8 variant's bytes.
+    CHECK(q["weight_bytes"].get<double>() < 0.75 * i8["weight_bytes"].get<double>());
+    json b = es::api::run({{"cmd", "bench"}, {"model", "tiny_mobilenet_v3"}, {"variants", "int8,qat4"}, {"runs", 2},
+                           {"warmup-ms", 0.0}});
+    REQUIRE_MESSAGE(!es::api::is_error(b), b.dump());
+    CHECK(b["variants"][1]["variant"] == "qat4");
+    // A weights file without a QAT file beside it: a message naming what is missing.
+    const auto dir = std::filesystem::temp_directory_path() / "es_qat4_missing";
+    std::filesystem::create_directories(dir);
+    const auto copy = dir / "m.esw";
+    std::filesystem::copy_file(es::models::shipped_models_dir() + "/tiny_mobilenet_v3.esw", copy,
+                               std::filesystem::copy_options::overwrite_existing);
+    json fp = es::api::run({{"cmd", "eval"}, {"model", copy.string()}, {"subset", "web"}, {"limit", 10}});
+    CHECK_MESSAGE(!es::api::is_error(fp), fp.dump());
+    json missing = es::api::run({{"cmd", "eval"}, {"model", copy.string()}, {"subset", "web"}, {"variant", "qat4"}});
+    REQUIRE(es::api::is_error(missing));
+    CHECK(missing["error"].get<std::string>().find("m.qat4.esw") != std::string::npos);
+    CHECK(missing["error"].get<std::string>().find("qat-weights") != std::string::npos);
+    std::filesystem::remove_all(dir);
 }

@@ -86,3 +86,45 @@ TEST_CASE("quant lab: the sliced job evaluates both engines and times them") {
     q.cancel();
     CHECK_FALSE(q.busy());
 }
+
+TEST_CASE("quant lab: a short QAT fine-tune in slices, evaluated beside PTQ at the same bits") {
+    lab::quant_lab q;
+    lab::quant_settings s;
+    s.model = "tiny_mobilenet_v3";
+    s.weight_bits = 4;
+    s.calib_images = 64;
+    REQUIRE(q.configure(s).empty());
+    // Bad QAT settings are refused and start nothing.
+    CHECK(q.start_qat({.steps = 0}).find("steps") != std::string::npos);
+    CHECK(q.start_qat({.steps = 10, .batch = 0}).find("batch") != std::string::npos);
+    CHECK(q.start_qat({.steps = 10, .batch = 8, .lr = -1}).find("learning rate") != std::string::npos);
+    CHECK_FALSE(q.busy());
+    REQUIRE(q.start_qat({.steps = 24, .batch = 16}).empty());
+    CHECK(q.state_json()["phase"] == "qat_train");
+    int ticks = 0;
+    while (q.tick(20.0)) ++ticks;
+    CHECK(ticks > 10);  // one optimizer step per slice at most while training
+    CHECK(q.message() == "done");
+    const auto& r = q.qat_results();
+    CHECK(r.step == 24);
+    CHECK(r.loss.size() == 24);
+    CHECK(r.weight_bits == 4);
+    REQUIRE(r.accuracy_int8.has_value());
+    CHECK(*r.accuracy_int8 > 0.8);
+    CHECK(r.evaluated == 2000);
+    CHECK(r.bytes > 0);
+    // PTQ at the same bits and FP32 were measured too, for the side-by-side table.
+    REQUIRE(q.results().fp32_accuracy.has_value());
+    REQUIRE(q.results().int8_accuracy.has_value());
+    CHECK(*q.results().int8_accuracy > 0.5);
+    const auto j = q.state_json()["qat"];
+    CHECK(j["weight_bits"] == 4);
+    CHECK(j["accuracy_int8"].get<double>() == doctest::Approx(*r.accuracy_int8));
+    CHECK(j["lr"].get<double>() > 0);  // the automatic learning rate, resolved
+    // Cancelling a running fine-tune stops it.
+    REQUIRE(q.start_qat({.steps = 50, .batch = 8}).empty());
+    q.tick(5.0);
+    q.cancel();
+    CHECK_FALSE(q.busy());
+    CHECK(q.message() == "cancelled");
+}

@@ -33,7 +33,7 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--enable-
 let passed = 0, failed = 0;
 const failures = [];
 function check(cond, what) {
-  if (cond) { passed++; } else { failed++; failures.push(what); console.log(`  FAIL: ${what}`); }
+  if (cond) { passed++; if (process.env.E2E_VERBOSE) console.log(`  ok: ${what}`); } else { failed++; failures.push(what); console.log(`  FAIL: ${what}`); }
 }
 
 // Watches a page for console errors, uncaught exceptions and foreign requests.
@@ -224,6 +224,32 @@ async function testQuantLab(page, label, prefix) {
   await frames(page, 3);
   const tr = (await page.evaluate(() => edgestudy.ui.get().qlab)).trace;
   check(t.ok === true && tr && tr.out_q === tr.engine_q && tr.terms > 0, `${label}: worked integer output ${tr?.out_q} = engine ${tr?.engine_q} (${tr?.terms} products)`);
+  // The shipped 4-bit QAT file on the integer engine: the same predictions in the page, the wasm
+  // CLI and the native build.
+  const qat4 = await page.evaluate((n) => edgestudy.run({ cmd: 'eval', model: n, subset: 'web', variant: 'qat4' }), name);
+  const qat4Cli = cliEval(wasmCli, name, ['--variant', 'qat4']);
+  check(qat4.n === 2000 && qat4.weight_bits === 4 && qat4.predictions_hash === qat4Cli.predictions_hash && qat4.weight_bytes < inPage.weight_bytes,
+    `${label}: qat4 ${name}: page ${qat4.accuracy} (${qat4.weight_bytes} B) = wasm CLI ${qat4Cli.accuracy} (${qat4Cli.predictions_hash})`);
+  if (fs.existsSync(nativeCli)) {
+    const nat = cliEval(nativeCli, name, ['--variant', 'qat4']);
+    check(nat.predictions_hash === qat4.predictions_hash, `${label}: qat4 predictions equal the native build's (${nat.accuracy})`);
+  }
+  // A short QAT fine-tune at 4 bits in the page, in slices, then PTQ and QAT side by side.
+  const fq0 = await page.evaluate(() => edgestudy.ui.get().frame);
+  const busy0 = (await page.evaluate(() => edgestudy.ui.get().qlab)).frames_while_busy;
+  const rq = await page.evaluate(() => edgestudy.ui.set({ qlab: { weight_bits: 4, action: 'qat', qat_steps: 20, qat_batch: 16, ste: 'clipped' } }));
+  check(rq.ok === true, `${label}: QAT fine-tune starts (${JSON.stringify(rq)})`);
+  await page.waitForFunction(() => edgestudy.ui.get().qlab.phase === 'idle', null, { timeout: 300_000, polling: 200 });
+  const qq = await page.evaluate(() => edgestudy.ui.get().qlab);
+  const fq1 = await page.evaluate(() => edgestudy.ui.get().frame);
+  check(qq.qat.step === 20 && qq.qat.weight_bits === 4 && qq.qat.accuracy_int8 > 0.8 && qq.int8_accuracy > 0.5 && qq.fp32_accuracy > 0.85 && qq.message === 'done',
+    `${label}: QAT in the page: ${qq.qat.step} steps in ${qq.qat.seconds?.toFixed(1)} s, W4 PTQ ${qq.int8_accuracy} → QAT ${qq.qat.accuracy_int8} (FP32 ${qq.fp32_accuracy})`);
+  check(qq.frames_while_busy - busy0 >= 20 && fq1 - fq0 >= qq.frames_while_busy - busy0,
+    `${label}: frames kept coming during QAT (${qq.frames_while_busy - busy0} busy frames)`);
+  const badQat = await page.evaluate(() => [edgestudy.ui.set({ qlab: { action: 'qat', qat_steps: 0 } }),
+                                            edgestudy.ui.set({ qlab: { action: 'qat', ste: 'magic' } })]);
+  check(badQat.every((b) => typeof b.error === 'string') && (await page.evaluate(() => edgestudy.ui.get().qlab)).phase === 'idle',
+    `${label}: bad QAT requests answer errors (${badQat.map((b) => b.error).join(' | ')})`);
   await page.screenshot({ path: path.join(outDir, `${prefix}-quant-lab.png`) });
   await page.evaluate(() => edgestudy.ui.set({ lang: 'zh-TW' }));
   await frames(page, 3);

@@ -1,7 +1,8 @@
 // The Quantization panel's model tab: post-training quantization of a shipped tiny model in
 // the page (lab::quant_lab does the work; this file draws and routes input): settings, FP32
 // vs INT8 accuracy, latency and size measured side by side, per-layer SQNR, weight and
-// activation histograms against the integer grid, and one integer output worked through.
+// activation histograms against the integer grid, one integer output worked through, and a
+// short quantization-aware fine-tune (STE) measured against PTQ at the same bits.
 #include "api/dispatcher.h"
 #include "lab/quant_lab.h"
 #include "models/shipped.h"
@@ -24,6 +25,7 @@ struct quant_lab_panel {
     std::vector<std::string> shipped;
     int model = 0;
     lab::quant_settings pending;  // what the widgets show; applied by "calibrate"
+    lab::qat_lab_settings qat_pending;
     int layer_pick = 0;           // index into weight_layers()
     int channel = 0;
     int image = 0, ty = 0, tx = 0, tc = 0;
@@ -203,7 +205,9 @@ void draw_results(app_state& st, quant_lab_panel& qp) {
     if (ImGui::BeginTable("##qres", 4, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {
         ImGui::TableSetupColumn("");
         ImGui::TableSetupColumn("FP32");
-        ImGui::TableSetupColumn("INT8");
+        const auto& s = qp.lab.settings();
+        ImGui::TableSetupColumn(
+            i18n::format(tr(st, "qlab.int_col"), {std::to_string(s.weight_bits), std::to_string(s.act_bits)}).c_str());
         ImGui::TableSetupColumn(tr(st, "qlab.ratio"));
         ImGui::TableHeadersRow();
         auto row = [&](const char* label, const std::string& a, const std::string& b, const std::string& c) {
@@ -233,6 +237,81 @@ void draw_results(app_state& st, quant_lab_panel& qp) {
         ImGui::EndTable();
     }
     text_wrapped(tr(st, "qlab.size_note"));
+}
+
+void draw_qat(app_state& st, quant_lab_panel& qp) {
+    lab::quant_lab& L = qp.lab;
+    const auto& q = L.qat_results();
+    const auto& s = L.settings();
+    heading(st, tr(st, "qlab.qat"));
+    text_wrapped(tr(st, "qlab.qat_note"));
+    ImGui::BeginDisabled(L.busy());
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
+    ImGui::InputInt(tr(st, "qlab.qat_steps"), &qp.qat_pending.steps, 0);
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
+    ImGui::InputInt(tr(st, "qlab.qat_batch"), &qp.qat_pending.batch, 0);
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
+    const char* ste_keys[] = {"qlab.ste.clipped", "qlab.ste.identity"};
+    int ste = qp.qat_pending.ste == quant::ste_mode::clipped ? 0 : 1;
+    if (ImGui::BeginCombo(tr(st, "qlab.qat_ste"), tr(st, ste_keys[ste]))) {
+        for (int i = 0; i < 2; ++i)
+            if (ImGui::Selectable(tr(st, ste_keys[i]), i == ste))
+                qp.qat_pending.ste = i == 0 ? quant::ste_mode::clipped : quant::ste_mode::identity;
+        ImGui::EndCombo();
+    }
+    const std::string start = i18n::format(tr(st, "qlab.qat_start"), {std::to_string(s.weight_bits), std::to_string(s.act_bits)});
+    if (ImGui::Button(start.c_str())) qp.error = L.start_qat(qp.qat_pending);
+    ImGui::EndDisabled();
+    if (q.steps == 0) return;
+    // Loss per optimizer step on the fake-quantized model, and its running mean over 20 steps.
+    if (!q.loss.empty()) {
+        std::vector<double> xs, ys, ms;
+        double hi = 0, run = 0;
+        for (std::size_t i = 0; i < q.loss.size(); ++i) {
+            xs.push_back(static_cast<double>(i + 1));
+            ys.push_back(q.loss[i]);
+            run += q.loss[i];
+            if (i >= 20) run -= q.loss[i - 20];
+            ms.push_back(run / static_cast<double>(std::min<std::size_t>(i + 1, 20)));
+            hi = std::max(hi, static_cast<double>(q.loss[i]));
+        }
+        plot p;
+        if (plot_begin(p, "##qatloss", ImVec2(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 10),
+                       {0.0, static_cast<double>(std::max<long long>(q.steps, 2)), false, tr(st, "qlab.qat_step")},
+                       {0.0, std::max(0.1, hi * 1.05), false, tr(st, "qlab.qat_loss")})) {
+            plot_line(p, xs.data(), ys.data(), static_cast<int>(xs.size()), IM_COL32(120, 180, 240, 110), nullptr);
+            plot_line(p, xs.data(), ms.data(), static_cast<int>(xs.size()), IM_COL32(240, 170, 60, 255),
+                      tr(st, "qlab.qat_mean"));
+            plot_end(p);
+        }
+    }
+    ImGui::Text("%s", i18n::format(tr(st, "qlab.qat_progress"),
+                                   {std::to_string(q.step), std::to_string(q.steps), std::to_string(q.weight_bits),
+                                    std::to_string(q.act_bits), std::to_string(static_cast<int>(std::lround(q.seconds)))})
+                          .c_str());
+    auto pct = [](const std::optional<double>& v) {
+        char b[32];
+        if (!v) return std::string("-");
+        std::snprintf(b, sizeof b, "%.2f%%", *v * 100.0);
+        return std::string(b);
+    };
+    const auto& r = L.results();
+    if (ImGui::BeginTable("##qatres", 3, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {
+        ImGui::TableSetupColumn("FP32");
+        ImGui::TableSetupColumn(i18n::format(tr(st, "qlab.qat_ptq_col"), {std::to_string(q.weight_bits)}).c_str());
+        ImGui::TableSetupColumn(i18n::format(tr(st, "qlab.qat_col"), {std::to_string(q.weight_bits)}).c_str());
+        ImGui::TableHeadersRow();
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(pct(r.fp32_accuracy).c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(pct(r.int8_accuracy).c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(pct(q.accuracy_int8).c_str());
+        ImGui::EndTable();
+    }
 }
 
 void draw_sqnr(app_state& st, quant_lab_panel& qp) {
@@ -382,6 +461,7 @@ void draw_quant_lab(app_state& st) {
     draw_settings(st, qp);
     if (!qp.lab.ready()) return;
     draw_results(st, qp);
+    draw_qat(st, qp);
     draw_sqnr(st, qp);
     draw_histograms(st, qp);
     draw_trace(st, qp);
@@ -409,7 +489,8 @@ nlohmann::json quant_lab_state(const app_state& st) {
 nlohmann::json quant_lab_apply(app_state& st, const nlohmann::json& req) {
     if (!req.is_object()) return api::make_error("\"qlab\" must be an object");
     static const char* known[] = {"model", "weight_bits", "act_bits", "per_channel", "restricted", "calibration",
-                                  "calib_images", "percentile", "action", "layer", "image", "y", "x", "channel"};
+                                  "calib_images", "percentile", "action", "layer", "image", "y", "x", "channel",
+                                  "qat_steps", "qat_batch", "qat_lr", "ste"};
     for (auto it = req.begin(); it != req.end(); ++it) {
         const std::string key = it.key();  // a copy: clang 14 cannot capture structured bindings
         if (std::none_of(std::begin(known), std::end(known), [&](const char* n) { return key == n; }))
@@ -457,8 +538,24 @@ nlohmann::json quant_lab_apply(app_state& st, const nlohmann::json& req) {
             }
         if (!found) return api::make_error("no conv or fc layer named \"" + name + "\"");
     }
+    lab::qat_lab_settings qs = qp.qat_pending;
+    try {
+        if (req.contains("qat_steps")) qs.steps = req["qat_steps"].get<int>();
+        if (req.contains("qat_batch")) qs.batch = req["qat_batch"].get<int>();
+        if (req.contains("qat_lr")) qs.lr = req["qat_lr"].get<double>();
+        if (req.contains("ste")) {
+            auto m = quant::parse_ste(req["ste"].get<std::string>());
+            if (!m) return api::make_error("\"ste\" must be clipped or identity");
+            qs.ste = *m;
+        }
+    } catch (const nlohmann::json::exception&) {
+        return api::make_error("a qlab field has the wrong type");
+    }
     const std::string action = req.value("action", std::string());
-    if (action == "run") {
+    if (action == "qat") {
+        if (auto e = qp.lab.start_qat(qs); !e.empty()) return api::make_error(e);
+        qp.qat_pending = qs;
+    } else if (action == "run") {
         if (auto e = qp.lab.start(); !e.empty()) return api::make_error(e);
     } else if (action == "cancel") {
         qp.lab.cancel();
@@ -474,7 +571,7 @@ nlohmann::json quant_lab_apply(app_state& st, const nlohmann::json& req) {
         if (!qp.trace) return api::make_error(qp.trace_error);
         qp.trace_error.clear();
     } else if (!action.empty()) {
-        return api::make_error("\"action\" must be run, cancel or trace");
+        return api::make_error("\"action\" must be run, qat, cancel or trace");
     }
     return {{"ok", true}};
 }
