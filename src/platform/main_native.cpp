@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
     cli.add_option("--quant", quant,
                    "A Quantization panel request as JSON, e.g. '{\"tab\":\"calculator\",\"rmin\":-2,\"rmax\":1,"
                    "\"signed\":true,\"symmetric\":true,\"value\":2}'");
+    std::string prune;
+    cli.add_option("--prune", prune,
+                   "A Pruning panel request as JSON, e.g. '{\"model\":\"tiny_mobilenet_v2\",\"layer\":\"block3.project\"}'");
     bool wait_lab = false;
     cli.add_flag("--wait-lab", wait_lab, "With --frames: keep drawing until the Model lab's job is done");
     try {
@@ -84,7 +87,7 @@ int main(int argc, char** argv) {
     if (!theme.empty()) req["theme"] = theme;
     for (auto [flag, key, text] : {std::tuple{"--lab", "lab", &lab}, std::tuple{"--arch", "arch", &arch},
                                         std::tuple{"--quiz", "quiz", &quiz}, std::tuple{"--qlab", "qlab", &qlab},
-                                        std::tuple{"--quant", "quant", &quant}}) {
+                                        std::tuple{"--quant", "quant", &quant}, std::tuple{"--prune", "prune", &prune}}) {
         if (text->empty()) continue;
         auto parsed = nlohmann::json::parse(*text, nullptr, false);
         if (parsed.is_discarded()) {

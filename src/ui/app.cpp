@@ -217,16 +217,17 @@ nlohmann::json ui_state_json(const app_state& st) {
             {"arch", architectures_state(st)},
             {"quiz", quiz_state(st)},
             {"qlab", quant_lab_state(st)},
-            {"quant", quantization_state(st)}};
+            {"quant", quantization_state(st)},
+            {"prune", pruning_state(st)}};
 }
 
 nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     if (!req.is_object()) return api::make_error("ui request must be a JSON object");
     for (auto& [k, v] : req.items()) {
         if (k != "panel" && k != "lang" && k != "theme" && k != "ui_scale" && k != "lab" && k != "arch" && k != "quiz" &&
-            k != "qlab" && k != "quant")
+            k != "qlab" && k != "quant" && k != "prune")
             return api::make_error("unknown ui field \"" + k +
-                                   "\" (known: panel, lang, theme, ui_scale, lab, arch, quiz, qlab, quant)");
+                                   "\" (known: panel, lang, theme, ui_scale, lab, arch, quiz, qlab, quant, prune)");
     }
     // Validate everything before changing anything.
     std::optional<panel_id> panel;
@@ -260,6 +261,10 @@ nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     }
     if (auto it = req.find("arch"); it != req.end()) {
         nlohmann::json r = architectures_apply(st, *it);
+        if (api::is_error(r)) return r;
+    }
+    if (auto it = req.find("prune"); it != req.end()) {
+        nlohmann::json r = pruning_apply(st, *it);
         if (api::is_error(r)) return r;
     }
     if (auto it = req.find("quant"); it != req.end()) {

@@ -89,7 +89,8 @@ struct app_state {
     std::shared_ptr<struct quiz_panel> quiz;  // Quiz: progress store, the drill, its question (panel_quiz.cpp)
     std::shared_ptr<struct arch_panel> arch;  // Architectures: the explorer's inputs and caches (panel_architectures.cpp)
     std::shared_ptr<struct quant_lab_panel> quant_lab;  // Quantization, model tab: PTQ lab (panel_quant_lab.cpp)
-    std::shared_ptr<struct quant_panel> quant;  // Quantization: the calculator's and the STE tab's inputs (panel_quantization.cpp)
+    std::shared_ptr<struct quant_panel> quant;
+    std::shared_ptr<struct prune_panel> prune;  // Pruning & Sparsity: the 2:4 visualizer (panel_pruning.cpp)  // Quantization: the calculator's and the STE tab's inputs (panel_quantization.cpp)
 };
 
 // Loads settings from hooks.data_dir, picks the language (stored, else the locale).
@@ -137,6 +138,13 @@ nlohmann::json quant_lab_apply(app_state& st, const nlohmann::json& request);
 // "restricted", "value"}; the values are the calculator's to judge, as if typed.
 nlohmann::json quantization_state(const app_state& st);
 nlohmann::json quantization_apply(app_state& st, const nlohmann::json& request);
+
+// The Pruning & Sparsity panel (panels/panel_pruning.cpp): its state (the open tab, the 2:4
+// visualizer's model, layer, window and its first row's weights/mask/values/indices) and a
+// "prune" request {"tab": "sparse24", "model", "layer", "row", "group", "dtype": "fp32"|"fp16"|"int8"}
+// (a refused one changes nothing).
+nlohmann::json pruning_state(const app_state& st);
+nlohmann::json pruning_apply(app_state& st, const nlohmann::json& request);
 
 // Short alias for a translated string in the current language.
 inline const char* tr(const app_state& st, std::string_view key) { return i18n::tr(st.lang, key); }

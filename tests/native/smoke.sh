@@ -83,6 +83,19 @@ assert q["ready"] and q["model"] == "tiny_mobilenet_v3", q
 assert q["trace"]["out_q"] == q["trace"]["engine_q"] and q["trace"]["terms"] > 0, q
 PY
 echo "ok: quantization lab"
+# The 2:4 visualizer on the desktop: a real layer, two of every four kept.
+EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a -s "-screen 0 1400x2000x24" \
+    "$app" --frames 4 --lang en --panel pruning --size 1280x1900 \
+    --prune '{"model":"tiny_shufflenet_v2","row":2,"dtype":"int8"}' \
+    --screenshot "$out/desktop-en-pruning.png" > "$out/state-prune.json"
+python3 - "$out/state-prune.json" <<'PY' || { echo "the 2:4 visualizer did not show a layer"; cat "$out/state-prune.json"; exit 1; }
+import json, sys
+p = json.load(open(sys.argv[1]))["prune"]
+assert p["model"] == "tiny_shufflenet_v2" and p["row"] == 2 and p["dtype"] == "int8", p
+keep = p["window"]["keep"]
+assert all(sum(keep[i:i + 4]) == 2 for i in range(0, len(keep), 4)), p
+PY
+echo "ok: pruning (2:4 visualizer)"
 # The language chosen last was saved and is remembered by the next run.
 EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a "$app" --frames 2 --screenshot "$out/desktop-remembered.png" > "$out/state-remembered.json"
 grep -q '"lang":"en"' "$out/state-remembered.json" || { echo "language not remembered"; cat "$out/state-remembered.json"; exit 1; }

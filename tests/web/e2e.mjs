@@ -297,6 +297,38 @@ async function testArchitectures(page, label, prefix) {
 // ui.get reports what the panel computed, and that equals `calc quant` in the page (and in the
 // native CLI); a refused field is reported with its message in both languages; bad hook
 // requests change nothing; screenshots of the calculator and the STE tab in both languages.
+// The Pruning panel's 2:4 visualizer: a real layer's mask keeps 2 of every 4, the values and
+// index arrays read back to the kept weights; bad requests change nothing; screenshots.
+async function testPruning(page, label, prefix) {
+  await page.evaluate(() => edgestudy.ui.set({ panel: 'pruning', lang: 'en' }));
+  const r = await page.evaluate(() => edgestudy.ui.set({ prune: { tab: 'sparse24', model: 'tiny_mobilenet_v2', layer: 'block3.project', row: 3, group: 2, dtype: 'fp16' } }));
+  await frames(page, 3);
+  const s = (await page.evaluate(() => edgestudy.ui.get())).prune;
+  let ok = r.ok === true && s.layer === 'block3.project' && s.row === 3 && s.col === 8 && s.dtype === 'fp16' && s.cols % 4 === 0;
+  const w = s.window;
+  for (let g = 0; ok && g < w.weights.length / 4; ++g) {
+    const keep = w.keep.slice(4 * g, 4 * g + 4);
+    const mags = w.weights.slice(4 * g, 4 * g + 4).map(Math.abs);
+    const kept = keep.map((k, i) => (k ? i : -1)).filter((i) => i >= 0);
+    // Exactly two kept, and no dropped weight is larger than a kept one.
+    ok = kept.length === 2 && mags.every((m, i) => keep[i] || m <= Math.min(...kept.map((k) => mags[k])));
+    ok = ok && w.indices[2 * g] === kept[0] && w.indices[2 * g + 1] === kept[1] &&
+         w.values[2 * g] === w.weights[4 * g + kept[0]] && w.values[2 * g + 1] === w.weights[4 * g + kept[1]];
+  }
+  check(ok && s.kept_l1_24 <= s.kept_l1_unstructured, `${label}: 2:4 of ${s.layer}: two of every four kept, values/indices read back (keeps ${(100 * s.kept_l1_24).toFixed(1)}% of |w| vs ${(100 * s.kept_l1_unstructured).toFixed(1)}% unstructured)`);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-prune-sparse24.png`) });
+  await page.evaluate(() => edgestudy.ui.set({ lang: 'zh-TW' }));
+  await frames(page, 3);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-prune-sparse24-zh-TW.png`) });
+  await page.evaluate(() => edgestudy.ui.set({ lang: 'en' }));
+  const bad = await page.evaluate(() => [edgestudy.ui.set({ prune: { layer: 'conv1' } }), edgestudy.ui.set({ prune: { dtype: 'bf16' } }),
+                                         edgestudy.ui.set({ prune: { row: -1 } }), edgestudy.ui.set({ prune: { model: 'nosuch' } }),
+                                         edgestudy.ui.set({ prune: { sparsity: 0.5 } })]);
+  const after = (await page.evaluate(() => edgestudy.ui.get())).prune;
+  check(bad.every((b) => typeof b.error === 'string') && after.layer === s.layer && after.row === 3 && after.dtype === 'fp16',
+    `${label}: bad prune requests answer errors, the view untouched (${bad.map((b) => b.error).join(' | ')})`);
+}
+
 async function testQuantCalc(page, label, prefix) {
   await page.evaluate(() => edgestudy.ui.set({ panel: 'quantization', lang: 'en' }));
   await frames(page, 3);
@@ -552,6 +584,7 @@ async function testPage(browser, url, origin, label, prefix) {
   if (prefix === 'single') await testArchitectures(page, label, prefix);
   if (prefix === 'single') await testQuantLab(page, label, prefix);
   await testQuantCalc(page, label, prefix);
+  if (prefix === 'single') await testPruning(page, label, prefix);
   await testPanels(page, label, prefix);
   await testKeyboard(page, label);
   await testResize(page, label);

@@ -13,7 +13,7 @@ const panel_def table[] = {
     {panel_id::panel_architectures, "architectures", "panel.architectures.title", panel_architectures},
     {panel_id::panel_models, "models", "panel.models.title", panel_models},
     {panel_id::panel_quantization, "quantization", "panel.quantization.title", panel_quantization},
-    {panel_id::panel_pruning, "pruning", "panel.pruning.title", panel_intro},
+    {panel_id::panel_pruning, "pruning", "panel.pruning.title", panel_pruning},
     {panel_id::panel_roofline, "roofline", "panel.roofline.title", panel_roofline},
     {panel_id::panel_results, "results", "panel.results.title", panel_intro},
     {panel_id::panel_quiz, "quiz", "panel.quiz.title", panel_quiz},
