@@ -265,13 +265,7 @@ void draw_sparse24(app_state& st) {
     text_wrapped(tr(st, "prune.s24.kept_note"));
 }
 
-struct prune_tab {
-    const char* id;
-    const char* title_key;
-    void (*draw)(app_state& st);
-};
-
-constexpr prune_tab prune_tabs[] = {
+constexpr panel_tab prune_tabs[] = {
     {"sparse24", "prune.s24.tab", draw_sparse24},
 };
 
@@ -282,21 +276,7 @@ void panel_pruning(app_state& st, const panel_def& self) {
     const std::string k = std::string("panel.") + self.key;
     heading(st, tr(st, k + ".title"));
     text_wrapped(tr(st, k + ".summary"));
-    if (ImGui::BeginTabBar("##prune_tabs")) {
-        for (const auto& t : prune_tabs) {
-            const bool requested = p.tab_request && *p.tab_request == t.id;
-            const std::string label = std::string(tr(st, t.title_key)) + "###prune_" + t.id;
-            if (ImGui::BeginTabItem(label.c_str(), nullptr, requested ? ImGuiTabItemFlags_SetSelected : 0)) {
-                if (!p.tab_request || requested) p.tab = t.id;
-                if (requested) p.tab_request.reset();
-                ImGui::PushID(t.id);
-                t.draw(st);
-                ImGui::PopID();
-                ImGui::EndTabItem();
-            }
-        }
-        ImGui::EndTabBar();
-    }
+    draw_tabs(st, "##prune_tabs", prune_tabs, p.tab, p.tab_request);
     ImGui::Spacing();
     heading(st, tr(st, "panel.common.plan_heading"));
     bullet_lines(tr(st, k + ".plan"));

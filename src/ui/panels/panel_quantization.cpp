@@ -43,13 +43,7 @@ struct quant_panel {
 
 namespace {
 
-struct quant_tab {
-    const char* id;         // the "quant" hook's "tab" value
-    const char* title_key;  // its title in the string tables
-    void (*draw)(app_state& st);
-};
-
-constexpr quant_tab quant_tabs[] = {
+constexpr panel_tab quant_tabs[] = {
     {"calculator", "quant.calc.tab", draw_quant_calculator},
     {"ste", "quant.ste.tab", draw_ste_plot},
     {"model", "quant.model.tab", draw_quant_lab},
@@ -616,21 +610,7 @@ void panel_quantization(app_state& st, const panel_def&) {
     quant_panel& q = state(st);
     heading(st, tr(st, "panel.quantization.title"));
     text_wrapped(tr(st, "panel.quantization.summary"));
-    if (ImGui::BeginTabBar("##quant_tabs")) {
-        for (const auto& t : quant_tabs) {
-            const bool requested = q.tab_request && *q.tab_request == t.id;
-            const std::string label = std::string(tr(st, t.title_key)) + "###quant_" + t.id;
-            if (ImGui::BeginTabItem(label.c_str(), nullptr, requested ? ImGuiTabItemFlags_SetSelected : 0)) {
-                if (!q.tab_request || requested) q.tab = t.id;
-                if (requested) q.tab_request.reset();
-                ImGui::PushID(t.id);
-                t.draw(st);
-                ImGui::PopID();
-                ImGui::EndTabItem();
-            }
-        }
-        ImGui::EndTabBar();
-    }
+    draw_tabs(st, "##quant_tabs", quant_tabs, q.tab, q.tab_request);
     ImGui::Spacing();
     heading(st, tr(st, "panel.common.sheet_heading"));
     bullet_lines(tr(st, "panel.quantization.sheet"));

@@ -54,6 +54,24 @@ void heading(const app_state&, const char* s) {
     ImGui::Separator();
 }
 
+void draw_tabs(app_state& st, const char* bar_id, std::span<const panel_tab> tabs, std::string& current,
+               std::optional<std::string>& request) {
+    if (!ImGui::BeginTabBar(bar_id)) return;
+    for (const auto& t : tabs) {
+        const bool requested = request && *request == t.id;
+        const std::string label = std::string(tr(st, t.title_key)) + "###" + bar_id + t.id;
+        if (ImGui::BeginTabItem(label.c_str(), nullptr, requested ? ImGuiTabItemFlags_SetSelected : 0)) {
+            if (!request || requested) current = t.id;
+            if (requested) request.reset();
+            ImGui::PushID(t.id);
+            t.draw(st);
+            ImGui::PopID();
+            ImGui::EndTabItem();
+        }
+    }
+    ImGui::EndTabBar();
+}
+
 void panel_intro(app_state& st, const panel_def& self) {
     const std::string k = std::string("panel.") + self.key;
     heading(st, tr(st, k + ".title"));

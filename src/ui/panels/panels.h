@@ -6,7 +6,9 @@
 #include "calc/step.h"
 #include "ui/app.h"
 
+#include <optional>
 #include <span>
+#include <string>
 
 namespace es::ui {
 
@@ -43,6 +45,16 @@ void draw_network_calculator(app_state& st);
 
 // The Quantization panel's model tab: PTQ of a shipped model measured in place (panel_quant_lab.cpp).
 void draw_quant_lab(app_state& st);
+
+// A panel's tab bar: one tab per entry; `current` follows the open tab, and `request` (set by a
+// ui hook) opens its tab once and is cleared. The draw function runs inside the open tab.
+struct panel_tab {
+    const char* id;         // the ui hook's "tab" value
+    const char* title_key;  // its title in the string tables
+    void (*draw)(app_state& st);
+};
+void draw_tabs(app_state& st, const char* bar_id, std::span<const panel_tab> tabs, std::string& current,
+               std::optional<std::string>& request);
 
 // Shared drawing helpers.
 void text_wrapped(const char* s);
