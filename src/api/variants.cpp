@@ -80,6 +80,17 @@ std::optional<variant_model> load_variant(const nlohmann::json& args, const engi
     return v;
 }
 
+std::string variant_session::prepare(const engine::model& m, const variant_model& v, int batch) {
+    f_.reset();
+    q_.reset();
+    if (v.q) {
+        q_ = std::make_unique<quant::qsession>();
+        return q_->prepare(v.q->graph, v.q->cal, v.q->opt, batch);
+    }
+    f_ = std::make_unique<engine::session>();
+    return f_->prepare(engine::optimize(m), batch);
+}
+
 std::optional<engine::bench_result> bench_variant(const engine::model& m, const variant_model& v, int batch, int runs,
                                                   int warmup, double warmup_ms, std::string* err) {
     if (!v.q) {
@@ -98,29 +109,13 @@ std::optional<engine::bench_result> bench_variant(const engine::model& m, const 
 std::optional<std::vector<interleaved_row>> bench_interleaved(const engine::model& m,
                                                               const std::vector<variant_model>& variants, int batch,
                                                               int runs, double warmup_ms, std::string* err) {
-    struct runner {
-        std::unique_ptr<engine::session> f;
-        std::unique_ptr<quant::qsession> q;
-        void run() { f ? f->run() : q->run(); }
-        float* input() { return f ? f->input() : q->input(); }
-        std::size_t count() const { return f ? f->input_count() : q->input_count(); }
-    };
-    std::vector<runner> rs(variants.size());
-    const engine::model fast = engine::optimize(m);
+    std::vector<variant_session> rs(variants.size());
     for (std::size_t i = 0; i < variants.size(); ++i) {
-        std::string e;
-        if (variants[i].q) {
-            rs[i].q = std::make_unique<quant::qsession>();
-            e = rs[i].q->prepare(variants[i].q->graph, variants[i].q->cal, variants[i].q->opt, batch);
-        } else {
-            rs[i].f = std::make_unique<engine::session>();
-            e = rs[i].f->prepare(fast, batch);
-        }
-        if (!e.empty()) {
+        if (auto e = rs[i].prepare(m, variants[i], batch); !e.empty()) {
             *err = e;
             return std::nullopt;
         }
-        engine::fill_bench_input(rs[i].input(), rs[i].count());
+        engine::fill_bench_input(rs[i].input(), rs[i].input_count());
     }
     using clock = std::chrono::steady_clock;
     const auto w0 = clock::now();
@@ -141,7 +136,7 @@ std::optional<std::vector<interleaved_row>> bench_interleaved(const engine::mode
         r.variant = variants[j].name;
         r.median_ms = engine::median_of(ms[j]);
         r.min_ms = *std::min_element(ms[j].begin(), ms[j].end());
-        r.weight_bytes = rs[j].f ? rs[j].f->weight_bytes() : rs[j].q->weight_bytes();
+        r.weight_bytes = rs[j].weight_bytes();
         out.push_back(r);
     }
     return out;

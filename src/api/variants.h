@@ -11,6 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/session.h"
+#include "quant/qsession.h"
+
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +29,21 @@ inline constexpr const char* variant_help =
 struct variant_model {
     std::string name = "fp32";
     std::optional<quant::quantized> q;  // set for integer variants
+};
+
+// One variant ready to run at a batch size: the float engine on engine::optimize(m), or the
+// integer engine on the variant's quantized graph. Used by every timing of variants.
+class variant_session {
+public:
+    std::string prepare(const engine::model& m, const variant_model& v, int batch);
+    void run() { f_ ? f_->run() : q_->run(); }
+    float* input() { return f_ ? f_->input() : q_->input(); }
+    std::size_t input_count() const { return f_ ? f_->input_count() : q_->input_count(); }
+    std::size_t weight_bytes() const { return f_ ? f_->weight_bytes() : q_->weight_bytes(); }
+
+private:
+    std::unique_ptr<engine::session> f_;
+    std::unique_ptr<quant::qsession> q_;
 };
 
 // args["variant"] (default fp32) applied to the trained model m (qat4: the QAT file that ships
