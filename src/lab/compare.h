@@ -12,8 +12,10 @@
 // Conventions (documented in README as well):
 //   accuracy            on the page's test subset (200 per class), the same images natively
 //                       and in the page, so the numbers are equal there
-//   latency_ms_b1/_b32  median of `runs` (batch 1) and `runs_b32` (batch 32) timed runs, per
-//                       image for neither: the whole batch's time; after warm_ms of warm-up
+//   latency_ms_b1/_b32  median of `runs` (batch 1) and `runs_b32` (batch 32) timed samples: the
+//                       whole batch's time, not per image; after warm_ms of warm-up. A batch-1
+//                       sample is the mean of as many runs as span about 2 ms (browsers round
+//                       their clock to 0.1 ms or coarser)
 //   weight_bytes        as the engine stores the weights (api::variant_session)
 //   macs                of the model the variant runs (models::analyze, paper convention)
 //   predicted_speedup   what the usual claim predicts against fp32 of the same model: 1 for fp32;
@@ -62,6 +64,10 @@ struct compare_cell {
 
 // The claim a variant's predicted speedup comes from (see above).
 double predicted_speedup(const std::string& variant, std::uint64_t dense_macs, std::uint64_t variant_macs);
+
+// The Pareto front of (latency, accuracy) points: lower latency and higher accuracy are better.
+// Indices of the points no other point beats on both (ties: the first), by rising latency.
+std::vector<int> pareto_front(const std::vector<double>& latency, const std::vector<double>& accuracy);
 
 class compare_job {
 public:

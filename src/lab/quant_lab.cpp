@@ -254,6 +254,7 @@ bool quant_lab::tick(double budget_ms) {
                 res_.fp32_bytes = fs_->weight_bytes();
                 res_.int8_bytes = qs_->weight_bytes();
                 warm_start_ = now_ms();
+                warm_runs_ = 0;
                 timing_runs_ = 0;
                 phase_ = phase::warmup;
             }
@@ -261,7 +262,12 @@ bool quant_lab::tick(double budget_ms) {
         case phase::warmup:
             fs_->run();
             qs_->run();
+            ++warm_runs_;
             if (now_ms() - warm_start_ >= warmup_ms && ++timing_runs_ >= 10) {
+                // A sample times as many runs of each engine as span about 2 ms together:
+                // browsers round their clock to 0.1 ms or coarser.
+                const double per_pair = (now_ms() - warm_start_) / warm_runs_;
+                reps_ = std::clamp(static_cast<int>(std::ceil(2.0 / std::max(per_pair, 1e-3))), 1, 1000);
                 timing_runs_ = 0;
                 phase_ = phase::timing;
             }
@@ -269,12 +275,12 @@ bool quant_lab::tick(double budget_ms) {
         case phase::timing: {
             // Interleaved, so both engines see the same machine load.
             double a = now_ms();
-            fs_->run();
+            for (int i = 0; i < reps_; ++i) fs_->run();
             double b = now_ms();
-            qs_->run();
+            for (int i = 0; i < reps_; ++i) qs_->run();
             double c = now_ms();
-            res_.fp32_samples.push_back(b - a);
-            res_.int8_samples.push_back(c - b);
+            res_.fp32_samples.push_back((b - a) / reps_);
+            res_.int8_samples.push_back((c - b) / reps_);
             if (++timing_runs_ >= timed_runs) {
                 res_.fp32_ms = engine::median_of(res_.fp32_samples);
                 res_.int8_ms = engine::median_of(res_.int8_samples);

@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
     std::string prune;
     cli.add_option("--prune", prune,
                    "A Pruning panel request as JSON, e.g. '{\"model\":\"tiny_mobilenet_v2\",\"layer\":\"block3.project\"}'");
+    std::string results;
+    cli.add_option("--results", results,
+                   "A Results panel request as JSON, e.g. '{\"models\":[\"tiny_mobilenet_v3\"],\"action\":\"run\"}' "
+                   "(with --wait-lab the screenshot waits for the comparison)");
     bool wait_lab = false;
     cli.add_flag("--wait-lab", wait_lab, "With --frames: keep drawing until the Model lab's job is done");
     try {
@@ -87,7 +91,8 @@ int main(int argc, char** argv) {
     if (!theme.empty()) req["theme"] = theme;
     for (auto [flag, key, text] : {std::tuple{"--lab", "lab", &lab}, std::tuple{"--arch", "arch", &arch},
                                         std::tuple{"--quiz", "quiz", &quiz}, std::tuple{"--qlab", "qlab", &qlab},
-                                        std::tuple{"--quant", "quant", &quant}, std::tuple{"--prune", "prune", &prune}}) {
+                                        std::tuple{"--quant", "quant", &quant}, std::tuple{"--prune", "prune", &prune},
+                                        std::tuple{"--results", "results", &results}}) {
         if (text->empty()) continue;
         auto parsed = nlohmann::json::parse(*text, nullptr, false);
         if (parsed.is_discarded()) {
@@ -111,6 +116,7 @@ int main(int argc, char** argv) {
         es::platform::glfw_app_frame(app);
         if (wait_lab && es::ui::models_lab_state(app.st).value("job", std::string("none")) != "none") continue;
         if (wait_lab && es::ui::quant_lab_state(app.st).value("phase", std::string("idle")) != "idle") continue;
+        if (wait_lab && es::ui::results_state(app.st).value("busy", false)) continue;
         if (frames > 0 && n + 1 >= frames) {
             if (!screenshot.empty()) {
                 int w = 0, h = 0;

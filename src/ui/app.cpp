@@ -160,6 +160,7 @@ void app_frame(app_state& st) {
     handle_shortcuts(st);
     models_lab_tick(st);  // the Model lab's jobs advance every frame, whichever tab is open
     quant_lab_tick(st);   // so does the Quantization panel's measurement
+    results_tick(st);     // and the Results panel's comparison
 
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(io.DisplaySize);
@@ -218,16 +219,17 @@ nlohmann::json ui_state_json(const app_state& st) {
             {"quiz", quiz_state(st)},
             {"qlab", quant_lab_state(st)},
             {"quant", quantization_state(st)},
-            {"prune", pruning_state(st)}};
+            {"prune", pruning_state(st)},
+            {"results", results_state(st)}};
 }
 
 nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     if (!req.is_object()) return api::make_error("ui request must be a JSON object");
     for (auto& [k, v] : req.items()) {
         if (k != "panel" && k != "lang" && k != "theme" && k != "ui_scale" && k != "lab" && k != "arch" && k != "quiz" &&
-            k != "qlab" && k != "quant" && k != "prune")
+            k != "qlab" && k != "quant" && k != "prune" && k != "results")
             return api::make_error("unknown ui field \"" + k +
-                                   "\" (known: panel, lang, theme, ui_scale, lab, arch, quiz, qlab, quant, prune)");
+                                   "\" (known: panel, lang, theme, ui_scale, lab, arch, quiz, qlab, quant, prune, results)");
     }
     // Validate everything before changing anything.
     std::optional<panel_id> panel;
@@ -261,6 +263,10 @@ nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     }
     if (auto it = req.find("arch"); it != req.end()) {
         nlohmann::json r = architectures_apply(st, *it);
+        if (api::is_error(r)) return r;
+    }
+    if (auto it = req.find("results"); it != req.end()) {
+        nlohmann::json r = results_apply(st, *it);
         if (api::is_error(r)) return r;
     }
     if (auto it = req.find("prune"); it != req.end()) {

@@ -90,7 +90,8 @@ struct app_state {
     std::shared_ptr<struct arch_panel> arch;  // Architectures: the explorer's inputs and caches (panel_architectures.cpp)
     std::shared_ptr<struct quant_lab_panel> quant_lab;  // Quantization, model tab: PTQ lab (panel_quant_lab.cpp)
     std::shared_ptr<struct quant_panel> quant;
-    std::shared_ptr<struct prune_panel> prune;  // Pruning & Sparsity: the 2:4 visualizer (panel_pruning.cpp)  // Quantization: the calculator's and the STE tab's inputs (panel_quantization.cpp)
+    std::shared_ptr<struct prune_panel> prune;
+    std::shared_ptr<struct results_panel> results;  // Results: the live comparison (panel_results.cpp)  // Pruning & Sparsity: the 2:4 visualizer (panel_pruning.cpp)  // Quantization: the calculator's and the STE tab's inputs (panel_quantization.cpp)
 };
 
 // Loads settings from hooks.data_dir, picks the language (stored, else the locale).
@@ -145,6 +146,14 @@ nlohmann::json quantization_apply(app_state& st, const nlohmann::json& request);
 // (a refused one changes nothing).
 nlohmann::json pruning_state(const app_state& st);
 nlohmann::json pruning_apply(app_state& st, const nlohmann::json& request);
+
+// The Results panel (panels/panel_results.cpp): advance the comparison within a frame budget;
+// its state (lab::compare_job's rows, busy, progress, frames_while_busy, message, markdown);
+// a "results" request {"models": [...], "variants": [...], "runs", "runs_b32", "warmup_ms",
+// "limit", "action": "run"|"cancel"|"rerun", "cell": i, "export": "csv"|"json"|"markdown"}.
+void results_tick(app_state& st);
+nlohmann::json results_state(const app_state& st);
+nlohmann::json results_apply(app_state& st, const nlohmann::json& request);
 
 // Short alias for a translated string in the current language.
 inline const char* tr(const app_state& st, std::string_view key) { return i18n::tr(st.lang, key); }

@@ -5,7 +5,8 @@
 
 namespace es::ui {
 
-bool plot_begin(plot& p, const char* id, ImVec2 size, const plot_axis& x, const plot_axis& y) {
+bool plot_begin(plot& p, const char* id, ImVec2 size, const plot_axis& x, const plot_axis& y,
+                const std::vector<std::string>& x_categories) {
     p = plot{};
     if (size.x < 80 || size.y < 60) return false;
     if ((x.log && !(x.lo > 0 && x.hi > x.lo)) || (y.log && !(y.lo > 0 && y.hi > y.lo))) return false;
@@ -23,6 +24,16 @@ bool plot_begin(plot& p, const char* id, ImVec2 size, const plot_axis& x, const 
     const ImU32 grid = ImGui::GetColorU32(ImGuiCol_Border, 0.45f), minor = ImGui::GetColorU32(ImGuiCol_Border, 0.2f);
     const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text), dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
     p.dl->AddRectFilled(p.frame_min, p.frame_max, ImGui::GetColorU32(ImGuiCol_FrameBg, 0.5f));
+    for (std::size_t i = 0; i < x_categories.size(); ++i) {
+        const float px = static_cast<float>(p.x.to_px(static_cast<double>(i) + 0.5));
+        const ImVec2 ts = ImGui::CalcTextSize(x_categories[i].c_str());
+        p.dl->AddText(ImVec2(px - ts.x * 0.5f, p.frame_max.y + 2), text, x_categories[i].c_str());
+        if (i > 0) {
+            const float bx = static_cast<float>(p.x.to_px(static_cast<double>(i)));
+            p.dl->AddLine(ImVec2(bx, p.frame_min.y), ImVec2(bx, p.frame_max.y), grid);
+        }
+    }
+    if (x_categories.empty())
     for (const auto& t : es::plot::ticks(x.lo, x.hi, x.log, static_cast<int>((p.frame_max.x - p.frame_min.x) / (fs * 4)))) {
         const float px = static_cast<float>(p.x.to_px(t.value));
         p.dl->AddLine(ImVec2(px, p.frame_min.y), ImVec2(px, p.frame_max.y), t.major ? grid : minor);

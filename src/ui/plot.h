@@ -40,7 +40,10 @@ struct plot {
 
 // Reserves `size` (ImGui units) and draws axes, grid and labels. False when nothing can be
 // drawn (zero size or an empty log range); then do not call the other functions.
-bool plot_begin(plot& p, const char* id, ImVec2 size, const plot_axis& x, const plot_axis& y);
+// With x_categories, the x axis is categorical: no numeric ticks, category i labelled at
+// x = i + 0.5 (give x.lo = 0 and x.hi = the number of categories).
+bool plot_begin(plot& p, const char* id, ImVec2 size, const plot_axis& x, const plot_axis& y,
+                const std::vector<std::string>& x_categories = {});
 ImVec2 plot_to_screen(const plot& p, double x, double y);
 // A polyline through (xs[i], ys[i]); points outside a log axis's domain are skipped.
 void plot_line(plot& p, const double* xs, const double* ys, int n, ImU32 colour, const char* legend = nullptr,

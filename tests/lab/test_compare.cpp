@@ -74,3 +74,16 @@ TEST_CASE("compare: bad models, variants and options are refused") {
     CHECK(api::is_error(api::run({{"cmd", "compare"}, {"models", "tiny_mobilenet_v3,,x"}})));
     CHECK(api::is_error(api::run({{"cmd", "compare"}, {"variants", "fp32,bogus"}})));
 }
+
+TEST_CASE("pareto front: faster or more accurate, never both worse") {
+    //                      0    1    2    3    4    5
+    const std::vector<double> ms = {1.0, 0.5, 2.0, 0.5, 1.5, 3.0};
+    const std::vector<double> acc = {0.90, 0.80, 0.95, 0.85, 0.89, 0.95};
+    const auto f = lab::pareto_front(ms, acc);
+    // 3 (0.5 ms, 0.85) beats 1; 0 (1 ms, 0.90); 4 is slower and worse than 0; 2 (0.95); 5 ties 2 but slower.
+    REQUIRE(f.size() == 3);
+    CHECK(f[0] == 3);
+    CHECK(f[1] == 0);
+    CHECK(f[2] == 2);
+    CHECK(lab::pareto_front({}, {}).empty());
+}

@@ -329,6 +329,59 @@ async function testPruning(page, label, prefix) {
     `${label}: bad prune requests answer errors, the view untouched (${bad.map((b) => b.error).join(' | ')})`);
 }
 
+// The Results panel: the whole comparison (every shipped model x every variant) live in the
+// page; the table is complete, accuracies equal the native build's on the same images, frames
+// kept coming; re-run of one cell, exports, bad requests.
+async function testResults(page, label, prefix) {
+  await page.evaluate(() => edgestudy.ui.set({ panel: 'results', lang: 'en' }));
+  const f0 = await page.evaluate(() => edgestudy.ui.get().frame);
+  const t0 = Date.now();
+  const r = await page.evaluate(() => edgestudy.ui.set({ results: { action: 'run', runs: 10, runs_b32: 2, warmup_ms: 200 } }));
+  check(r.ok === true, `${label}: comparison starts (${JSON.stringify(r)})`);
+  await page.waitForFunction(() => !edgestudy.ui.get().results.busy, null, { timeout: 900_000, polling: 500 });
+  const s = (await page.evaluate(() => edgestudy.ui.get())).results;
+  const f1 = await page.evaluate(() => edgestudy.ui.get().frame);
+  const shipped = (await page.evaluate(() => edgestudy.ui.get())).lab.shipped;
+  const variants = (await page.evaluate(() => edgestudy.run({ cmd: 'commands' }))).commands
+    .find((c) => c.name === 'eval').args.find((a) => a.name === 'variant').choices;
+  const complete = s.rows.length === shipped.length * variants.length &&
+    s.rows.every((row) => row.status === 'done' && row.accuracy > 0.85 && row.latency_ms_b1 > 0 && row.latency_ms_b32 > 0 &&
+                          row.weight_bytes > 0 && row.macs > 0 && row.measured_speedup > 0);
+  check(complete, `${label}: comparison complete: ${s.rows.length} cells (${shipped.length} models x ${variants.length} variants) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  check(s.frames_while_busy >= 50 && f1 - f0 >= s.frames_while_busy, `${label}: frames kept coming during the comparison (${s.frames_while_busy})`);
+  if (fs.existsSync(nativeCli)) {
+    const nat = JSON.parse(execFileSync(nativeCli, ['compare', '--runs', '1', '--runs-b32', '1', '--warmup-ms', '0', '--json'], { maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'ignore'] }).toString());
+    const key = (row) => `${row.model}/${row.variant}`;
+    const natAcc = Object.fromEntries(nat.rows.map((row) => [key(row), row.accuracy]));
+    const natBytes = Object.fromEntries(nat.rows.map((row) => [key(row), row.weight_bytes]));
+    const off = s.rows.filter((row) => natAcc[key(row)] !== row.accuracy || natBytes[key(row)] !== row.weight_bytes);
+    check(nat.rows.length === s.rows.length && off.length === 0,
+      `${label}: every cell's accuracy and bytes equal the native build's (${off.map(key).join(', ') || 'all equal'})`);
+  }
+  await frames(page, 3);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-results.png`) });
+  await page.evaluate(() => edgestudy.ui.set({ lang: 'zh-TW' }));
+  await frames(page, 3);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-results-zh-TW.png`) });
+  await page.evaluate(() => edgestudy.ui.set({ lang: 'en' }));
+  // Re-run one cell; the others keep their numbers.
+  const before = s.rows;
+  const rr = await page.evaluate(() => edgestudy.ui.set({ results: { action: 'rerun', cell: 1 } }));
+  await page.waitForFunction(() => !edgestudy.ui.get().results.busy, null, { timeout: 120_000, polling: 200 });
+  const after = (await page.evaluate(() => edgestudy.ui.get())).results.rows;
+  check(rr.ok === true && after[1].status === 'done' && after[1].accuracy === before[1].accuracy &&
+        after[0].latency_ms_b1 === before[0].latency_ms_b1, `${label}: one cell re-run, the rest kept`);
+  const md = await page.evaluate(() => { edgestudy.ui.set({ results: { export: 'markdown' } }); return edgestudy.ui.get().results.markdown; });
+  check(md.split('\n').filter((l) => l.startsWith('| tiny_')).length === s.rows.length, `${label}: markdown table with every row`);
+  const bad = await page.evaluate(() => [edgestudy.ui.set({ results: { models: ['nosuch'], action: 'run' } }),
+                                         edgestudy.ui.set({ results: { action: 'rerun', cell: 999 } }),
+                                         edgestudy.ui.set({ results: { export: 'xlsx' } }),
+                                         edgestudy.ui.set({ results: { runs: 0, action: 'run' } })]);
+  const still = (await page.evaluate(() => edgestudy.ui.get())).results;
+  check(bad.every((b) => typeof b.error === 'string') && still.rows.length === s.rows.length && !still.busy,
+    `${label}: bad results requests answer errors, the table kept (${bad.map((b) => b.error).join(' | ')})`);
+}
+
 async function testQuantCalc(page, label, prefix) {
   await page.evaluate(() => edgestudy.ui.set({ panel: 'quantization', lang: 'en' }));
   await frames(page, 3);
@@ -585,6 +638,7 @@ async function testPage(browser, url, origin, label, prefix) {
   if (prefix === 'single') await testQuantLab(page, label, prefix);
   await testQuantCalc(page, label, prefix);
   if (prefix === 'single') await testPruning(page, label, prefix);
+  if (prefix === 'single') await testResults(page, label, prefix);
   await testPanels(page, label, prefix);
   await testKeyboard(page, label);
   await testResize(page, label);

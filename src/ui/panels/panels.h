@@ -31,6 +31,8 @@ void panel_architectures(app_state& st, const panel_def& self);
 void panel_quiz(app_state& st, const panel_def& self);
 // The Pruning & Sparsity panel (panel_pruning.cpp): a tab bar; the 2:4 visualizer first.
 void panel_pruning(app_state& st, const panel_def& self);
+// The Results panel (panel_results.cpp): every model x variant measured live, charts, claims.
+void panel_results(app_state& st, const panel_def& self);
 // The Quantization panel (panel_quantization.cpp): a tab bar over the functions below; a
 // new tab is one line in its quant_tabs table.
 void panel_quantization(app_state& st, const panel_def& self);
