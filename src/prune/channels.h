@@ -18,26 +18,29 @@
 //   - consumers that mix channels: non-depthwise (possibly grouped) convs and fcs.
 // If they reach an add, a concat, a split, a softmax or the model's output, the width is
 // tied to another branch and the layer is left alone. What that means per architecture
-// (tiny presets and full networks alike):
-//   MobileNet V1: every pointwise conv and the stem conv (the depthwise conv that follows
-//     loses the same channels; the next pointwise conv or the classifier fc loses inputs).
-//   MobileNet V2: the expansion convs (the hidden width of each inverted residual: expand
-//     BN, depthwise conv + BN, project inputs), the stem (it feeds a block without a
-//     residual add) and conv_last. Project convs are never pruned: their outputs cross the
-//     residual adds, so the residual widths stay equal.
-//   MobileNet V3: as V2, plus the SE blocks inside the pruned hidden width (fc1 loses input
-//     columns, fc2 loses output rows and biases; the squeeze width is kept), conv_last and
-//     the post-pool conv_head (bias, no BN).
-//   ShuffleNet V1: the first 1x1 (group) conv of every unit, i.e. the bottleneck. Each of its
-//     groups keeps the same number of channels, and the survivors are chosen per (group of
-//     gconv1, group of gconv2) cell so that after the channel shuffle of the smaller tensor
-//     every gconv2 group still reads only channels it read before (the kept channels are
-//     reordered inside their group to make this so); the depthwise conv between follows the
-//     permutation. gconv2 (output crosses the add or the concat) and the stem are kept.
-//   ShuffleNet V2: the first 1x1 conv of every right branch (between split and concat): the
-//     branch's bottleneck. The split halves, the concatenated widths and conv5 before the
-//     pool... conv5 is prunable (its output reaches only the pool and the fc); the stem
-//     feeds both branches of the first unit and the concat, so it is kept.
+// (the tiny presets, as prunable_layers() finds them; the full networks follow the same rule):
+//   MobileNet V1: the stem conv and every pointwise conv (conv1, block1..6.pw). The
+//     depthwise conv that follows loses the same channels (filters, BN), the next pointwise
+//     conv or the classifier fc loses those input channels.
+//   MobileNet V2: the expansion convs (block2..9.expand: the hidden width of each inverted
+//     residual: expand filters + BN, depthwise filters + BN, project input channels) and
+//     conv_last (256; the fc loses inputs). Project convs and the stem are kept: their
+//     outputs reach a residual add, so every residual-connected width stays as it is.
+//   MobileNet V3: as V2 (block2..7.expand, conv_last, and the post-pool conv_head with its
+//     bias), plus the stem and block1.project, which reach no add (block1 has no expansion
+//     and no residual). Inside a pruned hidden width the SE block follows: fc1 loses input
+//     columns, fc2 loses output rows and biases; the squeeze width itself is kept.
+//   ShuffleNet V1: the first 1x1 (group) conv of every unit (stageN.M.gconv1, the bottleneck).
+//     Each of its groups keeps the same number of channels, and the survivors are chosen per
+//     (group of gconv1, group of gconv2) cell, so that after the channel shuffle of the
+//     smaller tensor every gconv2 group still reads only channels it read before (kept
+//     channels are reordered inside their group to make this so; the widths stay multiples
+//     of g); the depthwise conv between follows the permutation. gconv2 (its output crosses
+//     the add or the concat) and the stem (it reaches the first unit's concat) are kept.
+//   ShuffleNet V2: the first 1x1 conv of every right branch (stageN.M.branch2.pw1, between
+//     split and concat), the stem (it feeds both branches of the first, down-sampling unit)
+//     and conv5 (320). The split halves and the concatenated widths are kept, so split,
+//     concat and the 2-group shuffle see the widths they had.
 //
 // The channels a layer keeps are the highest-ranked ones (ties: the lower index), subject to
 // the group constraints above; the kept ones stay in their original order except where a
