@@ -11,7 +11,7 @@
 #   ./build.sh fuzz [SECS]    fuzz the file and request parsers (libFuzzer), SECS per target
 #   ./build.sh weights        train the five tiny presets into web/models/ (hours; EPOCHS=N)
 #   ./build.sh qat-weights    QAT fine-tunes of the five presets: web/models/NAME.qat4.esw (BITS=N, STEPS=N)
-#   ./build.sh channels-weights  channel-pruned fine-tunes: web/models/NAME.channels{25,50}.esw (STEPS=N, PRESETS="...")
+#   ./build.sh channels-weights  channel-pruned fine-tunes: web/models/NAME.channels{25,50}.esw (STEPS, PRESETS, PCTS)
 #
 # Every dependency comes from Debian's packages or the npm registry (see setup below).
 set -euo pipefail
@@ -257,14 +257,15 @@ cmd_channels_weights() {
     # removal and after fine-tuning on the page's 2,000 test images, params, MACs, and the
     # native batch-1 latency of dense and pruned timed interleaved.
     #   ./build.sh channels-weights                                   # STEPS=1200, all five
-    #   STEPS=20 PRESETS=tiny_mobilenet_v2 ./build.sh channels-weights  # a quick rehearsal
+    #   STEPS=20 PRESETS=tiny_mobilenet_v2 PCTS=25 ./build.sh channels-weights  # a quick rehearsal
     cmd_native
     local steps="${STEPS:-1200}" p pct failed=0
     local presets="${PRESETS:-tiny_mobilenet_v1 tiny_mobilenet_v2 tiny_mobilenet_v3 tiny_shufflenet_v1 tiny_shufflenet_v2}"
     [[ "$steps" =~ ^[0-9]+$ ]] || die "channels-weights: STEPS must be a whole number"
     for p in $presets; do
         [ -f "web/models/$p.esw" ] || die "channels-weights: web/models/$p.esw is missing (./build.sh weights trains it)"
-        for pct in 25 50; do
+        for pct in ${PCTS:-25 50}; do
+            [[ "$pct" =~ ^(25|50)$ ]] || die "channels-weights: PCTS holds 25 and/or 50"
             log "prune-channels $p: $pct% of the channels, $steps steps"
             if ./build/native/edgestudy-cli prune-channels --model "$p" --fraction "0.$pct" --norm l1 --steps "$steps" \
                     --batch 32 --lr 0.01 --seed 1 --subset web --out "web/models/$p.channels$pct.esw" --json \
