@@ -256,10 +256,10 @@ cmd_channels_weights() {
     # batch 32, STEPS steps). Each writes NAME.channelsNN.json beside it: accuracy before, after
     # removal and after fine-tuning on the page's 2,000 test images, params, MACs, and the
     # native batch-1 latency of dense and pruned timed interleaved.
-    #   ./build.sh channels-weights                                   # STEPS=1200, all five
+    #   ./build.sh channels-weights                                   # STEPS=400, all five, 25 and 50
     #   STEPS=20 PRESETS=tiny_mobilenet_v2 PCTS=25 ./build.sh channels-weights  # a quick rehearsal
     cmd_native
-    local steps="${STEPS:-1200}" p pct failed=0
+    local steps="${STEPS:-400}" p pct failed=0
     local presets="${PRESETS:-tiny_mobilenet_v1 tiny_mobilenet_v2 tiny_mobilenet_v3 tiny_shufflenet_v1 tiny_shufflenet_v2}"
     [[ "$steps" =~ ^[0-9]+$ ]] || die "channels-weights: STEPS must be a whole number"
     for p in $presets; do
