@@ -11,6 +11,7 @@
 #   ./build.sh fuzz [SECS]    fuzz the file and request parsers (libFuzzer), SECS per target
 #   ./build.sh weights        train the five tiny presets into web/models/ (hours; EPOCHS=N)
 #   ./build.sh qat-weights    QAT fine-tunes of the five presets: web/models/NAME.qat4.esw (BITS=N, STEPS=N)
+#   ./build.sh channels-weights  channel-pruned fine-tunes: web/models/NAME.channels{25,50}.esw (STEPS, PRESETS, PCTS)
 #
 # Every dependency comes from Debian's packages or the npm registry (see setup below).
 set -euo pipefail
@@ -248,6 +249,41 @@ cmd_qat_weights() {
     return "$failed"
 }
 
+cmd_channels_weights() {
+    # The exact commands that produce the channel-pruned presets web/models/NAME.channels25.esw
+    # and NAME.channels50.esw from the shipped weights (src/prune/channels.h): 25% / 50% of the
+    # channels of every prunable layer removed by L1 filter norm, then fine-tuned (SGD, cosine,
+    # batch 32, STEPS steps). Each writes NAME.channelsNN.json beside it: accuracy before, after
+    # removal and after fine-tuning on the page's 2,000 test images, params, MACs, and the
+    # native batch-1 latency of dense and pruned timed interleaved.
+    #   ./build.sh channels-weights                                   # STEPS=400, all five, 25 and 50
+    #   STEPS=20 PRESETS=tiny_mobilenet_v2 PCTS=25 ./build.sh channels-weights  # a quick rehearsal
+    cmd_native
+    local steps="${STEPS:-400}" p pct failed=0
+    local presets="${PRESETS:-tiny_mobilenet_v1 tiny_mobilenet_v2 tiny_mobilenet_v3 tiny_shufflenet_v1 tiny_shufflenet_v2}"
+    [[ "$steps" =~ ^[0-9]+$ ]] || die "channels-weights: STEPS must be a whole number"
+    for p in $presets; do
+        [ -f "web/models/$p.esw" ] || die "channels-weights: web/models/$p.esw is missing (./build.sh weights trains it)"
+        for pct in ${PCTS:-25 50}; do
+            [[ "$pct" =~ ^(25|50)$ ]] || die "channels-weights: PCTS holds 25 and/or 50"
+            log "prune-channels $p: $pct% of the channels, $steps steps"
+            if ./build/native/edgestudy-cli prune-channels --model "$p" --fraction "0.$pct" --norm l1 --steps "$steps" \
+                    --batch 32 --lr 0.01 --seed 1 --subset web --out "web/models/$p.channels$pct.esw" --json \
+                    > "web/models/$p.channels$pct.json"; then
+                node -e 'const d=JSON.parse(require("fs").readFileSync(process.argv[1]));
+                    console.log(`${d.model} ${d.fraction}: acc ${d.accuracy_before} -> removed ${d.accuracy_removed} -> ` +
+                                `fine-tuned ${d.accuracy_finetuned}; MACs ${d.macs_before} -> ${d.macs_after}; ` +
+                                `native speedup ${d.speedup.toFixed(2)}x (${Math.round(d.seconds)} s)`)' \
+                    "web/models/$p.channels$pct.json"
+            else
+                echo "$p $pct%: failed (see web/models/$p.channels$pct.json)"
+                failed=1
+            fi
+        done
+    done
+    return "$failed"
+}
+
 cmd_dist() {
     cmd_web
     mkdir -p dist
@@ -308,6 +344,7 @@ case "${1:-}" in
     fuzz) shift; cmd_fuzz "$@" ;;
     weights) cmd_weights ;;
     qat-weights) cmd_qat_weights ;;
+    channels-weights) cmd_channels_weights ;;
     run) shift; cmd_run "$@" ;;
     -h|--help|help|"") usage ;;
     *) usage; die "unknown command '$1'" ;;

@@ -1,5 +1,7 @@
 #include "models/model_file.h"
 
+#include "prune/channels.h"
+
 namespace es::models {
 
 nlohmann::json describe(const std::string& arch, const arch_options& o) {
@@ -61,6 +63,11 @@ std::optional<engine::model> model_from_file(const engine::weights_file& file, s
     }
     auto m = build_arch(desc->first, desc->second, &why);
     if (!m) return fail(why);
+    if (file.description.contains("channels")) {  // a channel-pruned model: src/prune/channels.h
+        auto pruned = prune::apply_widths_json(*m, file.description["channels"], &why);
+        if (!pruned) return fail(why);
+        *m = std::move(*pruned);
+    }
     if (folded) *m = engine::optimize(*m);
     if (auto e = engine::weights_apply(*m, file); !e.empty()) return fail(e);
     return m;

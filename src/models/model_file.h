@@ -22,7 +22,9 @@ std::optional<std::pair<std::string, arch_options>> parse_description(const nloh
 std::string save_model_file(const std::string& path, const engine::model& m, const std::string& arch,
                             const arch_options& o);
 // The model a parsed weights file describes: the architecture rebuilt from "arch"/"options",
-// then, when the description says "folded": true (a file written from an optimized graph:
+// then, when the description holds "channels": {"<layer>": width, ...} (a channel-pruned
+// model, src/prune/channels.h), those layers narrowed to their widths, then, when the
+// description says "folded": true (a file written from an optimized graph:
 // conv biases, no batch norm; quantization-aware training writes these, src/quant/qat_file.h),
 // engine::optimize() of it, and the file's tensors applied. nullopt + *error otherwise.
 std::optional<engine::model> model_from_file(const engine::weights_file& file, std::string* error);
