@@ -3,7 +3,8 @@
 // shape the dense GEMM, the 2:4 kernel (weights 2:4-pruned by magnitude) and the CSR kernel at
 // 50, 70 and 90% unstructured sparsity (and a 2:4 variant that gathers activations by index
 // across output channels) are timed interleaved batch by batch after a shared
-// warm-up (V8 tiers hot wasm up over time), each as the median of the timed batches.
+// warm-up (V8 tiers hot wasm up over time), each as the fastest of the timed batches (on a
+// shared machine other work only adds time).
 #pragma once
 
 #include <string>
