@@ -23,6 +23,17 @@
 //   The type is unsigned unless --signed, or --symmetric without --unsigned; --restricted
 //   (symmetric only) uses [−(2^(b−1) − 1), 2^(b−1) − 1] instead of the full range.
 //
+//   edgestudy-cli calc sparse24 --rows 64 --cols 128 --dtype fp16 --json
+//   {"rows": 64, "cols": 128, "dtype": "fp16", "value_bits": 16, "weights": 8192, "kept": 4096,
+//    "dense_bytes": 16384, "values_bytes": 8192, "index_bytes": 1024, "compressed_bytes": 9216,
+//    "ratio": 0.5625, "saved": 0.4375,
+//    "csr": {"values_bytes", "col_index_bytes", "row_ptr_bytes", "total_bytes", "ratio",
+//            "col_index_bits", "row_ptr_bits", "density"},
+//    "bitmask": {"values_bytes", "mask_bytes", "total_bytes", "ratio", "density"}, "steps": [...]}
+//   A matrix [rows = Cout][cols = reduction K], 2:4 along the columns; CSR and bitmask at the
+//   same 50% density (CSR column indices 16-bit when cols <= 65,536, else 32-bit; row pointers
+//   32-bit). --cols must be a multiple of 4.
+//
 // --lang zh-TW|en (default en) chooses the language of the steps and of the calculators'
 // error messages. A refused calculation answers {"error": message, "field": argument name}.
 #include "api/dispatcher.h"
@@ -32,6 +43,7 @@
 #include "calc/kd.h"
 #include "calc/quant.h"
 #include "calc/roofline.h"
+#include "calc/sparsity.h"
 #include "i18n/i18n.h"
 
 #include <climits>
@@ -251,6 +263,61 @@ std::vector<arg_spec> quant_args() {
     };
 }
 
+json cmd_sparse24(const json& args) {
+    const i18n::lang l = lang_arg(args);
+    calc::sparse24_matrix_input in;
+    in.rows = args.at("rows").get<std::int64_t>();
+    in.cols = args.at("cols").get<std::int64_t>();
+    const std::string dtype = args.value("dtype", std::string("fp32"));
+    const auto bits = calc::dtype_bits(dtype);
+    if (!bits) return failure({"dtype", "--dtype must be fp32, fp16 or int8, got " + dtype});
+    in.value_bits = *bits;
+    calc::calc_error error;
+    auto r = calc::sparse24_matrix(in, l, &error);
+    if (!r) return failure(error);
+    return {{"rows", in.rows},
+            {"cols", in.cols},
+            {"dtype", dtype},
+            {"value_bits", r->value_bits},
+            {"weights", r->weights},
+            {"kept", r->kept},
+            {"dense_bytes", r->dense_bytes},
+            {"values_bytes", r->values_bytes},
+            {"index_bytes", r->index_bytes},
+            {"compressed_bytes", r->compressed_bytes},
+            {"ratio", r->ratio},
+            {"saved", r->saved},
+            {"csr",
+             {{"values_bytes", r->csr_values_bytes},
+              {"col_index_bytes", r->csr_col_bytes},
+              {"row_ptr_bytes", r->csr_ptr_bytes},
+              {"total_bytes", r->csr_bytes},
+              {"ratio", r->csr_ratio},
+              {"col_index_bits", r->csr_col_bits},
+              {"row_ptr_bits", r->csr_ptr_bits},
+              {"density", 0.5}}},
+            {"bitmask",
+             {{"values_bytes", r->bitmask_values_bytes},
+              {"mask_bytes", r->bitmask_mask_bytes},
+              {"total_bytes", r->bitmask_bytes},
+              {"ratio", r->bitmask_ratio},
+              {"density", 0.5}}},
+            {"steps", steps_json(r->steps)}};
+}
+
+std::vector<arg_spec> sparse24_args() {
+    using t = arg_type;
+    constexpr double max_dim = 9007199254740991.0;  // sizes whose bit counts overflow are refused by the calculator
+    return {
+        {"rows", t::arg_type_integer, "rows R of the weight matrix (output channels)", true, 1, max_dim},
+        {"cols", t::arg_type_integer, "columns C (the reduction: input channels x kernel taps), a multiple of 4",
+         true, 1, max_dim},
+        {"dtype", t::arg_type_choice, "value type: fp32, fp16 or int8", false, -inf, inf, {"fp32", "fp16", "int8"},
+         "fp32"},
+        lang_spec(),
+    };
+}
+
 }  // namespace
 
 void register_calc_commands(std::vector<command_spec>& out) {
@@ -275,6 +342,11 @@ void register_calc_commands(std::vector<command_spec>& out) {
                    "value and the quantization error, with a worked solution.",
                    quant_args(),
                    cmd_quant});
+    out.push_back({"calc sparse24",
+                   "NVIDIA 2:4 storage of a weight matrix (values + 2-bit indices) against dense, with CSR and "
+                   "bitmask at the same 50% density, with a worked solution.",
+                   sparse24_args(),
+                   cmd_sparse24});
 }
 
 }  // namespace es::api

@@ -1,6 +1,8 @@
 // Engine commands: bench (latency of an architecture in this engine), bench --peak
 // (this machine's or browser's single-thread SIMD peak and memory bandwidth) and
-// bench --kernels (int8 against f32 kernels at the tiny models' layer shapes).
+// bench --kernels (int8 against f32 kernels, and the sparse-weight kernels against the dense
+// GEMM, at the tiny models' layer shapes); bench --sparse-kernels / --sparsify (a whole model
+// on the sparse kernels, see run_sparse below).
 #include "api/dispatcher.h"
 #include "api/model_args.h"
 #include "api/variants.h"
@@ -11,10 +13,13 @@
 #include "engine/kernels/nn.h"
 #include "engine/kernels/peak.h"
 #include "engine/kernels/qnn_bench.h"
+#include "engine/kernels/sparse_bench.h"
 #include "engine/kernels/kernels.h"
+#include "engine/sparsify.h"
 #include "models/model_file.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 
@@ -42,7 +47,31 @@ json cmd_bench_kernels(const json& args) {
     // The int8 kernels against the f32 ones at the tiny models' shapes, each pair interleaved.
     const double warmup_ms = args.value("warmup-ms", 500.0);
     const double min_ms = 20.0 * args.value("runs", 20);  // --runs scales the timed time
-    json rows = json::array();
+    const std::string set = args.value("kernel-set", std::string("all"));
+    json rows = json::array(), sparse = json::array();
+    if (set != "int8")
+        for (const auto& r : kernels::sparse_bench(min_ms, warmup_ms)) {
+            auto speedup = [&](double ms) { return ms > 0 ? r.dense_ms / ms : 0.0; };
+            sparse.push_back({{"shape", r.shape},
+                              {"m", r.m},
+                              {"k", r.k},
+                              {"n", r.n},
+                              {"dense_macs", r.dense_macs},
+                              {"dense_ms", r.dense_ms},
+                              {"dense_gmacs", r.dense_ms > 0 ? r.dense_macs / r.dense_ms * 1e-6 : 0.0},
+                              {"sparse24_ms", r.sparse24_ms},
+                              {"csr50_ms", r.csr50_ms},
+                              {"csr70_ms", r.csr70_ms},
+                              {"csr90_ms", r.csr90_ms},
+                              {"sparse24_gather_ms", r.sparse24_gather_ms},
+                              {"sparse24_gather_matches", r.gather_matches},
+                              {"speedup_sparse24_gather", speedup(r.sparse24_gather_ms)},
+                              {"speedup_sparse24", speedup(r.sparse24_ms)},
+                              {"speedup_csr50", speedup(r.csr50_ms)},
+                              {"speedup_csr70", speedup(r.csr70_ms)},
+                              {"speedup_csr90", speedup(r.csr90_ms)}});
+        }
+    if (set != "sparse")
     for (const auto& r : kernels::qnn_bench(min_ms, warmup_ms)) {
         rows.push_back({{"kernel", r.kernel},
                         {"shape", r.shape},
@@ -53,8 +82,90 @@ json cmd_bench_kernels(const json& args) {
                         {"f32_gmacs", r.f32_ms > 0 ? r.macs / r.f32_ms * 1e-6 : 0.0},
                         {"speedup", r.int8_ms > 0 ? r.f32_ms / r.int8_ms : 0.0}});
     }
-    return {{"kernels", rows}, {"simd", kernels::simd_enabled()}, {"simd_backend", kernels::simd_backend()},
-            {"warmup_ms", warmup_ms}, {"timed_ms_per_kernel", min_ms}};
+    return {{"kernels", rows}, {"sparse", sparse}, {"simd", kernels::simd_enabled()},
+            {"simd_backend", kernels::simd_backend()}, {"warmup_ms", warmup_ms}, {"timed_ms_per_kernel", min_ms}};
+}
+
+// bench --sparsify P and/or --sparse-kernels: the f32 engine on the model with its conv/fc
+// weights pruned in memory (P = 2:4 or a layer-wise magnitude sparsity such as 0.7; one shot,
+// for timing) and, with --sparse-kernels, sparse kernels where the weights allow (session
+// sparse_options, threshold --sparse-threshold). With --sparse-kernels the same model on the
+// dense kernels is also timed, interleaved run by run with the sparse one ("vs_dense").
+json run_sparse(const json& args, const engine::model& built, int batch, int runs, int warmup, double warmup_ms,
+                bool ref) {
+    engine::model m = engine::optimize(built);
+    const std::string pattern = args.value("sparsify", std::string());
+    if (!pattern.empty())
+        if (auto e = engine::sparsify(m, pattern); !e.empty()) return make_error(e);
+    engine::sparse_options opt;
+    opt.enabled = args.value("sparse-kernels", false);
+    opt.min_sparsity = args.value("sparse-threshold", 0.5);
+    engine::session s, dense;
+    if (auto e = s.prepare(m, batch, 0, opt); !e.empty()) return make_error(e);
+    if (auto e = dense.prepare(m, batch); !e.empty()) return make_error(e);
+    kernels::set_mode(ref ? kernels::kernel_mode::kernel_mode_ref : kernels::kernel_mode::kernel_mode_simd);
+    const engine::bench_result r = engine::bench_prepared(s, batch, runs, warmup, warmup_ms);
+    json vs = nullptr;
+    if (opt.enabled) {  // both sessions warm already (the sparse one just ran); alternate run by run
+        engine::fill_bench_input(dense.input(), dense.input_count());
+        for (int i = 0; i < std::max(3, warmup); ++i) dense.run();
+        std::vector<double> ms_s, ms_d;
+        using clock = std::chrono::steady_clock;
+        for (int i = 0; i < runs; ++i) {
+            auto t0 = clock::now();
+            s.run();
+            ms_s.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
+            t0 = clock::now();
+            dense.run();
+            ms_d.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
+        }
+        const double a = engine::median_of(ms_s), b = engine::median_of(ms_d);
+        const double amin = *std::min_element(ms_s.begin(), ms_s.end()), bmin = *std::min_element(ms_d.begin(), ms_d.end());
+        vs = {{"sparse_ms_median", a}, {"dense_ms_median", b}, {"speedup", a > 0 ? b / a : 0.0},
+              {"sparse_ms_min", amin}, {"dense_ms_min", bmin}, {"speedup_min", amin > 0 ? bmin / amin : 0.0},
+              {"weight_bytes_dense", dense.weight_bytes()}};
+    }
+    kernels::set_mode(kernels::kernel_mode::kernel_mode_simd);
+
+    json layers = json::array(), counts = {{"dense", 0}, {"sparse24", 0}, {"csr", 0}};
+    double zeros = 0, total = 0;
+    for (std::size_t i = 0; i < r.layers.size(); ++i) {
+        const auto& l = r.layers[i];
+        json row = {{"name", l.name}, {"type", l.type}, {"ms", l.ms}, {"macs", l.macs},
+                    {"gmacs_per_s", l.ms > 0 ? l.macs / l.ms * 1e-6 : 0.0}};
+        const std::string& k = s.layer_kernels()[i];
+        if (!k.empty()) {
+            row["kernel"] = k;
+            row["weight_sparsity"] = s.layer_weight_sparsity()[i];
+            counts[k] = counts[k].get<int>() + 1;
+        }
+        layers.push_back(row);
+    }
+    for (const auto& n : m.nodes)  // share of zeros over all conv/fc weights
+        if (n.type == engine::op::op_conv2d || n.type == engine::op::op_fc)
+            for (std::size_t i = 0; i < n.w_count; ++i, ++total) zeros += m.weights[n.w_off + i] == 0.0f;
+    json out = {{"arch", built.arch},
+                {"variant", "fp32"},
+                {"batch", batch},
+                {"runs", runs},
+                {"warmup", warmup},
+                {"warmup_ms", warmup_ms},
+                {"simd", !ref},
+                {"kernels", ref ? "reference" : kernels::simd_backend()},
+                {"sparse_kernels", opt.enabled},
+                {"sparse_threshold", opt.min_sparsity},
+                {"sparsify", pattern.empty() ? json(nullptr) : json(pattern)},
+                {"weight_sparsity", total > 0 ? zeros / total : 0.0},
+                {"layer_kernels", counts},
+                {"latency_ms_median", r.median_ms},
+                {"latency_ms_min", r.min_ms},
+                {"images_per_s", r.median_ms > 0 ? 1000.0 * batch / r.median_ms : 0.0},
+                {"macs", r.macs},
+                {"arena_bytes", r.arena_bytes},
+                {"weight_bytes", r.weight_bytes},
+                {"layers", layers}};
+    if (!vs.is_null()) out["vs_dense"] = vs;
+    return out;
 }
 
 json cmd_bench(const json& args) {
@@ -70,6 +181,14 @@ json cmd_bench(const json& args) {
     const int runs = args.value("runs", 20);
     const int warmup = args.contains("warmup") ? args["warmup"].get<int>() : std::max(3, runs / 2);
     const double warmup_ms = args.value("warmup-ms", 500.0);
+
+    if (args.value("sparse-kernels", false) || args.contains("sparsify")) {
+        if (args.contains("variants") || args.value("variant", std::string("fp32")) != "fp32")
+            return make_error("--sparse-kernels and --sparsify run the f32 engine: give no --variant/--variants");
+        return run_sparse(args, *built, batch, runs, warmup, warmup_ms, ref);
+    }
+    if (args.contains("sparse-threshold"))
+        return make_error("--sparse-threshold applies with --sparse-kernels");
 
     if (args.contains("variants")) {
         if (!args.contains("model")) return make_error("--variants needs a trained model (--model)");
@@ -239,8 +358,22 @@ void register_engine_commands(std::vector<command_spec>& out) {
     args.push_back({"peak", arg_type::arg_type_flag,
                     "measure the single-thread SIMD peak (f32, int8) and memory bandwidth instead of a model"});
     args.push_back({"kernels", arg_type::arg_type_flag,
-                    "time the int8 kernels against the f32 ones (GEMM, depthwise, add) at the tiny models' layer "
-                    "shapes instead of a model (--runs scales the timed time: 20 ms per run)"});
+                    "time the int8 kernels against the f32 ones (GEMM, depthwise, add), and the sparse-weight kernels "
+                    "(2:4, CSR at 50/70/90%) against the dense GEMM, at the tiny models' layer shapes instead of a "
+                    "model (--runs scales the timed time: 20 ms per run)"});
+    args.push_back({"kernel-set", arg_type::arg_type_choice, "with --kernels: all, int8 or sparse", false, -INFINITY,
+                    INFINITY, {"all", "int8", "sparse"}, "all"});
+    args.push_back({"sparse-kernels", arg_type::arg_type_flag,
+                    "run conv/fc layers whose weights are sparse on the sparse kernels (2:4 when the weights are 2:4 "
+                    "along the reduction, else CSR at or above --sparse-threshold), and time the dense path "
+                    "interleaved (vs_dense)"});
+    args.push_back({"sparse-threshold", arg_type::arg_type_number,
+                    "with --sparse-kernels: the share of zero weights from which a layer runs on the CSR kernel "
+                    "(default 0.5)",
+                    false, 0, 1});
+    args.push_back({"sparsify", arg_type::arg_type_string,
+                    "prune the conv/fc weights in memory before timing: 2:4, or a layer-wise magnitude sparsity in "
+                    "[0, 1) such as 0.5, 0.7, 0.9 (one shot, no fine-tuning: for latency only)"});
     out.push_back({"bench",
                    "Latency of an architecture in this engine (median and min after warm-up, per-layer profile), "
                    "or with --peak this machine's SIMD peak and memory bandwidth.",

@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace es::calc {
@@ -50,5 +51,49 @@ struct sparse24_result {
 };
 
 std::optional<sparse24_result> sparse24(const sparse24_input& in, i18n::lang l, calc_error* error = nullptr);
+
+// ---------------------------------------------------------------------------------------------
+// A weight matrix [rows = Cout][cols = reduction K] in 2:4 against two general sparse formats
+// at the same 50% density (`calc sparse24 --rows R --cols C --dtype fp32|fp16|int8`):
+//
+//   es::calc::sparse24_matrix_input in;  in.rows = 64;  in.cols = 128;  in.value_bits = 16;
+//   auto r = es::calc::sparse24_matrix(in, es::i18n::lang::en, &err);
+//   r->compressed_bytes / r->dense_bytes == r->ratio;   // 0.5625
+//
+//   dense      = R·C·b / 8                                      bytes
+//   kept       = R·C / 2                                        (2 of every 4 along C)
+//   2:4        = kept·b/8 (values) + kept·2/8 (2-bit indices)   ratio (b + 2) / (2b)
+//   CSR        = kept·b/8 (values) + kept·j/8 (column indices) + (R + 1)·32/8 (row pointers),
+//                j = 16 bits when C ≤ 65,536, else 32 bits; row pointers 32-bit
+//   bitmask    = kept·b/8 (values) + R·C/8 (one bit per weight, kept or not)
+// Bytes are bits / 8 and may end in .5 (the indices of an odd number of groups); the engine's
+// own 2:4 storage (src/engine/kernels/sparse.h) rounds each row's indices up to whole bytes.
+// Refused: rows or cols below 1 ("rows", "cols"), cols not a multiple of 4 ("cols"), value bits
+// outside 1..64 ("dtype"), sizes that overflow 64-bit bit counts ("rows").
+// ---------------------------------------------------------------------------------------------
+struct sparse24_matrix_input {
+    std::int64_t rows = 0, cols = 0;
+    int value_bits = 32;
+};
+
+struct sparse24_matrix_result {
+    std::int64_t weights = 0, kept = 0;
+    int value_bits = 0;
+    double dense_bytes = 0, values_bytes = 0, index_bytes = 0, compressed_bytes = 0;
+    double ratio = 0;  // compressed / dense
+    double saved = 0;  // 1 − ratio
+    // CSR at 50% density
+    int csr_col_bits = 16, csr_ptr_bits = 32;
+    double csr_values_bytes = 0, csr_col_bytes = 0, csr_ptr_bytes = 0, csr_bytes = 0, csr_ratio = 0;
+    // bitmask at 50% density
+    double bitmask_values_bytes = 0, bitmask_mask_bytes = 0, bitmask_bytes = 0, bitmask_ratio = 0;
+    std::vector<step> steps;
+};
+
+std::optional<sparse24_matrix_result> sparse24_matrix(const sparse24_matrix_input& in, i18n::lang l,
+                                                      calc_error* error = nullptr);
+
+// "fp32" -> 32, "fp16" -> 16, "int8" -> 8; nullopt for anything else.
+std::optional<int> dtype_bits(const std::string& dtype);
 
 }  // namespace es::calc

@@ -44,15 +44,56 @@ float* session::input() { return chunk_ == batch_ ? arena_.data() + in_off_ : in
 const float* session::output() const { return chunk_ == batch_ ? arena_.data() + out_off_ : out_full_.data(); }
 
 std::size_t session::weight_bytes() const {
-    std::size_t total = 0;
+    std::size_t floats = 0, bytes = 0;
     for (const auto& s : steps_) {
-        for (const auto& g : s.gw) total += g.b.size();
-        total += s.w.size() + s.bias.size() + s.bias2.size();
+        for (const auto& g : s.gw) floats += g.b.size();
+        for (const auto& g : s.s24) bytes += g.bytes();
+        for (const auto& g : s.csr) bytes += g.bytes();
+        floats += s.w.size() + s.bias.size() + s.bias2.size();
     }
-    return total * sizeof(float);
+    return floats * sizeof(float) + bytes;
+}
+
+void session::choose_weights(step& s, const float* w_nk, int groups, int n, int k, double* sparsity) const {
+    const std::size_t per = static_cast<std::size_t>(n) * k, total = per * static_cast<std::size_t>(groups);
+    std::size_t zeros = 0;
+    for (std::size_t i = 0; i < total; ++i) zeros += w_nk[i] == 0.0f;
+    *sparsity = total ? static_cast<double>(zeros) / static_cast<double>(total) : 0.0;
+    if (!sparse_.enabled) return;
+    bool is24 = sparse_.allow_sparse24 && k % 4 == 0;
+    for (int g = 0; is24 && g < groups; ++g) is24 = kernels::is_sparse24(n, k, w_nk + g * per);
+    if (is24) {
+        s.wk = wkind::sparse24;
+        for (int g = 0; g < groups; ++g) s.s24.push_back(*kernels::sparse24_compress(n, k, w_nk + g * per));
+    } else if (sparse_.allow_csr && *sparsity >= sparse_.min_sparsity && k <= 65536) {
+        s.wk = wkind::csr;
+        for (int g = 0; g < groups; ++g) s.csr.push_back(*kernels::csr_compress(n, k, w_nk + g * per));
+    } else {
+        return;
+    }
+    s.gw.clear();  // the sparse form replaces the dense one
+}
+
+void session::gemm(const step& s, int g, int m, const float* a, int lda, const float* bias, float* c, int ldc) {
+    const std::size_t gi = static_cast<std::size_t>(g);
+    switch (s.wk) {
+    case wkind::dense: kernels::gemm_f32(m, s.n_dim, s.k_dim, a, lda, s.gw[gi], bias, c, ldc, s.e); break;
+    case wkind::sparse24: kernels::sparse24_f32(m, s.n_dim, s.k_dim, a, lda, s.s24[gi], bias, c, ldc, s.e); break;
+    case wkind::csr: kernels::csr_f32(m, s.n_dim, s.k_dim, a, lda, s.csr[gi], bias, c, ldc, s.e); break;
+    }
 }
 
 std::string session::prepare(const model& m, int batch, int micro_batch) {
+    return prepare(m, batch, micro_batch, sparse_options{});
+}
+
+std::string session::prepare(const model& m, int batch, int micro_batch, const sparse_options& sparse) {
+    if (sparse.enabled && !(sparse.min_sparsity >= 0.0 && sparse.min_sparsity <= 1.0)) {
+        std::string msg = "the sparse kernels' threshold must be between 0 and 1, got ";
+        msg += std::to_string(sparse.min_sparsity);
+        return msg;
+    }
+    sparse_ = sparse;
     if (batch <= 0 || batch > 4096) return "batch must be between 1 and 4096, got " + std::to_string(batch);
     if (micro_batch < 0 || (micro_batch > 0 && batch % micro_batch != 0))
         return "micro-batch must divide the batch " + std::to_string(batch) + ", got " + std::to_string(micro_batch);
@@ -93,6 +134,8 @@ std::string session::plan(const model& m, int batch) {
     macs_.clear();
     bytes_.clear();
     types_.clear();
+    kernels_.clear();
+    sparsity_.clear();
 
     auto shp = [&](int t) {
         shape s = m.tensors[static_cast<std::size_t>(t)];
@@ -130,7 +173,7 @@ std::string session::plan(const model& m, int batch) {
         s.in_ch = in.c;
         s.pixels = static_cast<std::size_t>(in.n) * in.h * in.w;
         s.p = {in.n, in.h, in.w, in.c, n.win.kh, n.win.kw, n.win.sh, n.win.sw, n.win.pad_t, n.win.pad_l, out.h, out.w};
-        double macs = 0;
+        double macs = 0, sparsity = 0;
 
         switch (n.type) {
         case op::op_conv2d: {
@@ -162,6 +205,7 @@ std::string session::plan(const model& m, int batch) {
                             w[static_cast<std::size_t>(gi * cout_g + o) * s.k_dim + kk];
                 s.gw.push_back(kernels::gemm_pack(cout_g, s.k_dim, b_kn.data()));
             }
+            choose_weights(s, w, g, cout_g, s.k_dim, &sparsity);  // w: g x [cout_g][k_dim]
             if (!pointwise) work = std::max(work, static_cast<std::size_t>(out.h) * out.w * s.k_dim);
             break;
         }
@@ -176,6 +220,7 @@ std::string session::plan(const model& m, int batch) {
                 for (int kk = 0; kk < s.k_dim; ++kk)
                     b_kn[static_cast<std::size_t>(kk) * n.cout + o] = w[static_cast<std::size_t>(o) * s.k_dim + kk];
             s.gw.push_back(kernels::gemm_pack(n.cout, s.k_dim, b_kn.data()));
+            choose_weights(s, w, 1, n.cout, s.k_dim, &sparsity);
             if (n.bias) s.bias.assign(wts + n.b_off, wts + n.b_off + n.cout);
             macs = static_cast<double>(in.n) * s.k_dim * n.cout;
             break;
@@ -242,6 +287,9 @@ std::string session::plan(const model& m, int batch) {
         traffic += static_cast<double>(n.w_count + n.b_count);
         bytes_.push_back(traffic * sizeof(float));
         types_.push_back(step_type(s.k));
+        const bool weighted = s.k == kind::conv_gemm || s.k == kind::conv_im2col || s.k == kind::fc;
+        kernels_.push_back(!weighted ? "" : s.wk == wkind::sparse24 ? "sparse24" : s.wk == wkind::csr ? "csr" : "dense");
+        sparsity_.push_back(weighted ? sparsity : 0.0);
         steps_.push_back(std::move(s));
         names_.push_back(n.name);
         macs_.push_back(macs);
@@ -292,8 +340,8 @@ void session::run_steps() {
         switch (s.k) {
         case kind::conv_gemm:
             for (int g = 0; g < s.groups; ++g)
-                kernels::gemm_f32(s.m, s.n_dim, s.k_dim, x + g * s.k_dim, s.in_ch, s.gw[static_cast<std::size_t>(g)],
-                                  s.bias.empty() ? nullptr : s.bias.data() + g * s.n_dim, y + g * s.n_dim, s.out_c, s.e);
+                gemm(s, g, s.m, x + g * s.k_dim, s.in_ch, s.bias.empty() ? nullptr : s.bias.data() + g * s.n_dim,
+                     y + g * s.n_dim, s.out_c);
             break;
         case kind::conv_im2col: {
             const std::size_t in_img = static_cast<std::size_t>(s.p.h) * s.p.w * s.p.c;
@@ -301,19 +349,15 @@ void session::run_steps() {
             for (int b = 0; b < s.p.n; ++b)
                 for (int g = 0; g < s.groups; ++g) {
                     kernels::im2col_f32(s.p, g * (s.in_ch / s.groups), s.in_ch / s.groups, x + b * in_img, work_.data());
-                    kernels::gemm_f32(s.m, s.n_dim, s.k_dim, work_.data(), s.k_dim, s.gw[static_cast<std::size_t>(g)],
-                                      s.bias.empty() ? nullptr : s.bias.data() + g * s.n_dim,
-                                      y + b * out_img + g * s.n_dim, s.out_c, s.e);
+                    gemm(s, g, s.m, work_.data(), s.k_dim, s.bias.empty() ? nullptr : s.bias.data() + g * s.n_dim,
+                         y + b * out_img + g * s.n_dim, s.out_c);
                 }
             break;
         }
         case kind::dwconv:
             kernels::dwconv_f32(s.p, x, s.w.data(), s.wpack.data(), s.bias.empty() ? nullptr : s.bias.data(), y, s.e);
             break;
-        case kind::fc:
-            kernels::gemm_f32(s.m, s.n_dim, s.k_dim, x, s.k_dim, s.gw[0], s.bias.empty() ? nullptr : s.bias.data(), y,
-                              s.n_dim, s.e);
-            break;
+        case kind::fc: gemm(s, 0, s.m, x, s.k_dim, s.bias.empty() ? nullptr : s.bias.data(), y, s.n_dim); break;
         case kind::affine:
             kernels::channel_affine_f32(s.pixels, s.in_ch, x, s.w.data(), s.bias.data(), y, s.e);
             break;

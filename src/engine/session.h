@@ -12,6 +12,7 @@
 #pragma once
 
 #include "engine/kernels/nn.h"
+#include "engine/kernels/sparse.h"
 #include "engine/model.h"
 
 #include <cstddef>
@@ -21,11 +22,29 @@
 
 namespace es::engine {
 
+// Sparse kernels for conv (not depthwise) and fc nodes whose weights are sparse. Off by default:
+// then every such node runs the dense GEMM exactly as before. When enabled, prepare() looks at
+// each node's weights (after batch-norm folding; per group of a grouped conv, W [cout_g][K]
+// with K = kh*kw*cin_g in the weights' own [kh][kw][cin] order):
+//   - 2:4 along K in every row of every group (K a multiple of 4)  -> the 2:4 kernel
+//   - else at least `min_sparsity` of its weights zero            -> the CSR kernel
+//   - else                                                        -> the dense GEMM
+// (es::kernels::sparse24_f32 / csr_f32; the SE block's small GEMMs always stay dense). Outputs
+// equal the dense path's within float reassociation.
+struct sparse_options {
+    bool enabled = false;
+    double min_sparsity = 0.5;
+    bool allow_sparse24 = true;
+    bool allow_csr = true;
+};
+
 class session {
 public:
     // Returns "" when ready, else why the model cannot run (validation message).
     // micro_batch 0 chooses the micro-batch automatically; otherwise it must divide batch.
     std::string prepare(const model& optimized, int batch, int micro_batch = 0);
+    // The same with sparse kernels where the weights allow them (see sparse_options).
+    std::string prepare(const model& optimized, int batch, int micro_batch, const sparse_options& sparse);
 
     int batch() const { return batch_; }
     shape input_shape() const;                // n = batch
@@ -46,6 +65,10 @@ public:
     const std::vector<std::string>& layer_types() const { return types_; }
     // Bytes each step reads and writes at f32: inputs + weights + outputs.
     const std::vector<double>& layer_bytes() const { return bytes_; }
+    // The weight kernel of each step: "dense", "sparse24" or "csr" for conv/fc steps, "" for the
+    // others; and the share of zeros in a conv/fc step's weights (0 for the others).
+    const std::vector<std::string>& layer_kernels() const { return kernels_; }
+    const std::vector<double>& layer_weight_sparsity() const { return sparsity_; }
 
     // Calibration and error analysis: when set, run() reports every step's outputs right after
     // the step ran (per micro-batch). `node` indexes the model's nodes; `which` is the output
@@ -62,9 +85,13 @@ public:
     std::size_t arena_bytes() const { return arena_.size() * sizeof(float); }
     // Images per pass through the layers (a divisor of the batch).
     int micro_batch() const { return chunk_; }
+    // Bytes of the weights the kernels read: f32 values (dense layers), the compressed form for
+    // layers on a sparse kernel (2:4: values + 2-bit indices; CSR: values + 16-bit columns +
+    // 32-bit row pointers), biases and batch-norm/affine parameters.
     std::size_t weight_bytes() const;
 
 private:
+    enum class wkind : unsigned char { dense, sparse24, csr };
     enum class kind { conv_gemm, conv_im2col, dwconv, fc, affine, act, add, concat, split, shuffle, maxpool, avgpool,
                       gap, se, softmax };
     struct step {
@@ -75,6 +102,9 @@ private:
         kernels::dw_params p{};
         kernels::epilogue e = kernels::epilogue::none;
         std::vector<kernels::gemm_weights> gw;  // per group (conv), or fc1/fc2 (se)
+        wkind wk = wkind::dense;                // conv/fc: which of gw, s24, csr holds the weights
+        std::vector<kernels::sparse24_weights> s24;  // per group
+        std::vector<kernels::csr_weights> csr;       // per group
         std::vector<float> w, bias, bias2;      // dw weights [KH][KW][C], biases, affine scale/shift
         std::vector<float> wpack;               // dw weights repacked per channel group (SIMD kernel)
         std::size_t pixels = 0;
@@ -82,11 +112,17 @@ private:
     };
 
     static const char* step_type(kind k);
+    // Chooses the weight kernel of a conv/fc step from its weights (groups x [n][k]).
+    void choose_weights(step& s, const float* w_nk, int groups, int n, int k, double* sparsity) const;
+    // C = act(bias + A W^T) with group g's weights of a conv/fc step.
+    static void gemm(const step& s, int g, int m, const float* a, int lda, const float* bias, float* c, int ldc);
 
     std::vector<step> steps_;
     std::vector<std::string> names_;
     std::vector<double> layer_ms_, macs_, bytes_;
-    std::vector<std::string> types_;
+    std::vector<std::string> types_, kernels_;
+    std::vector<double> sparsity_;
+    sparse_options sparse_;
     std::string plan(const model& m, int batch);
     void run_steps();
     void observe(std::size_t step);

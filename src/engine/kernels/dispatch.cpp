@@ -3,6 +3,7 @@
 #include "engine/kernels/nn.h"
 #include "engine/kernels/qnn.h"
 #include "engine/kernels/simd.h"
+#include "engine/kernels/sparse.h"
 
 #include <cmath>
 #include <vector>
@@ -78,7 +79,7 @@ bool simd_self_check() {
         for (std::size_t i = 0; i < n; ++i)
             if (std::fabs(y[i] - y_ref[i]) > 1e-6f * (1.0f + std::fabs(y_ref[i]))) return false;
     }
-    return qnn_self_check();  // and the int8 kernels, bit-exact
+    return qnn_self_check() && sparse_self_check();  // and the int8 kernels (bit-exact), the sparse ones
 }
 
 }  // namespace es::kernels

@@ -28,7 +28,8 @@ bool simd_enabled();
 // "wasm-simd128" in the page, "simde" natively.
 const char* simd_backend();
 // Runs every SIMD kernel against its reference on odd sizes; true when all agree (the f32
-// kernels within tolerance, the int8 ones of qnn.h bit-exactly: qnn_self_check()).
+// kernels within tolerance, the int8 ones of qnn.h bit-exactly: qnn_self_check(), the sparse-weight
+// ones of sparse.h: sparse_self_check()).
 bool simd_self_check();
 
 }  // namespace es::kernels
