@@ -6,8 +6,9 @@
 
 #include "data/fashion_mnist.h"
 #include "engine/bench.h"
-#include "models/model_file.h"
 #include "api/variants.h"
+#include "models/analysis.h"
+#include "models/model_file.h"
 #include "train/trainer.h"
 
 #include <cmath>
@@ -114,7 +115,7 @@ json cmd_eval(const json& args) {
     auto v = load_variant(args, *m, &err);
     if (!v) return make_error(err);
     const int limit = args.value("limit", 0);
-    const auto ev = v->q ? quant::evaluate_int8(*v->q, d, limit) : train::evaluate(*m, d, limit);
+    const auto ev = v->q ? quant::evaluate_int8(*v->q, d, limit) : train::evaluate(v->model ? *v->model : *m, d, limit);
     json answer = eval_json(ev);
     answer["model"] = args["model"];
     answer["subset"] = subset;
@@ -123,6 +124,11 @@ json cmd_eval(const json& args) {
     if (auto b = bench_variant(*m, *v, 1, 20, 5, 200.0, &err)) {
         answer["latency_ms_median"] = b->median_ms;
         answer["weight_bytes"] = b->weight_bytes;
+    }
+    if (v->model) {
+        answer["sparsity"] = v->sparsity;
+        answer["macs"] = effective_macs(*v->model);
+        answer["macs_dense"] = models::analyze(*m).total.macs;
     }
     if (v->q) {
         answer["weight_bits"] = v->q->opt.weight_bits;

@@ -2,6 +2,8 @@
 
 #include "data/fashion_mnist.h"
 #include "engine/session.h"
+#include "models/analysis.h"
+#include "models/model_file.h"
 #include "models/models.h"
 #include "models/shipped.h"
 #include "quant/qat_file.h"
@@ -16,21 +18,43 @@ namespace es::api {
 
 namespace {
 
-// The QAT file of a model: NAME.qat4.esw in the shipped models' folder for a preset's name,
-// else FILE.qat4.esw beside FILE.esw.
-std::string qat4_path(const std::string& model) {
+// The file of a variant that ships beside its model: NAME.<variant>.esw in the shipped models'
+// folder for a preset's name, else FILE.<variant>.esw beside FILE.esw.
+std::string sibling_path(const std::string& model, const std::string& variant) {
     if (models::is_tiny(model))
-        return models::shipped_models_dir() + "/" + model + ".qat4.esw";
+        return models::shipped_models_dir() + "/" + model + "." + variant + ".esw";
     const std::string ext = ".esw";
     const bool has_ext = model.size() > ext.size() && model.compare(model.size() - ext.size(), ext.size(), ext) == 0;
-    return (has_ext ? model.substr(0, model.size() - ext.size()) : model) + ".qat4.esw";
+    return (has_ext ? model.substr(0, model.size() - ext.size()) : model) + "." + variant + ".esw";
+}
+
+bool is_file_variant(const std::string& v) {
+    return std::find(file_variant_names.begin(), file_variant_names.end(), v) != file_variant_names.end();
+}
+
+// A pruned variant's fine-tuned file (./build.sh prune-weights or channels-weights).
+std::optional<engine::model> load_pruned(const std::string& model, const std::string& variant, const engine::model& m,
+                                         std::string* err) {
+    const std::string path = sibling_path(model, variant);
+    std::string e;
+    auto pm = models::load_model_file(path, &e);
+    if (!pm) {
+        const bool channels = variant.rfind("channels", 0) == 0;
+        *err = "variant " + variant + ": " + e + " (made by ./build.sh " + (channels ? "channels-weights" : "prune-weights") + ")";
+        return std::nullopt;
+    }
+    if (pm->input.h != m.input.h || pm->input.w != m.input.w || pm->input.c != m.input.c || pm->arch != m.arch) {
+        *err = "variant " + variant + ": " + path + " is not a pruned " + m.arch;
+        return std::nullopt;
+    }
+    return pm;
 }
 
 // The QAT file for the integer engine: the SE blocks' inner ranges (which QAT does not
 // simulate) calibrated on the first 256 images of `calib`, as the PTQ variants are.
 std::optional<quant::quantized> load_qat4(const std::string& model, const engine::model& m, const data::dataset& calib,
                                           std::string* err) {
-    const std::string path = qat4_path(model);
+    const std::string path = sibling_path(model, "qat4");
     std::string e;
     auto qm = quant::load_qat_file(path, &e);
     if (!qm) {
@@ -58,6 +82,13 @@ std::optional<variant_model> load_variant(const nlohmann::json& args, const engi
     variant_model v;
     v.name = args.value("variant", std::string("fp32"));
     if (v.name == "fp32") return v;
+    if (is_file_variant(v.name)) {
+        auto pm = load_pruned(args.value("model", std::string()), v.name, m, err);
+        if (!pm) return std::nullopt;
+        v.sparsity = weight_sparsity(*pm);
+        v.model = std::move(*pm);
+        return v;
+    }
     auto spec = quant::ptq_variant(v.name);
     if (!spec && v.name != "qat4") {
         *err = "unknown variant '" + v.name + "'";
@@ -80,7 +111,7 @@ std::optional<variant_model> load_variant(const nlohmann::json& args, const engi
     return v;
 }
 
-std::string variant_session::prepare(const engine::model& m, const variant_model& v, int batch) {
+std::string variant_session::prepare(const engine::model& m, const variant_model& v, int batch, bool sparse_kernels) {
     f_.reset();
     q_.reset();
     if (v.q) {
@@ -88,14 +119,41 @@ std::string variant_session::prepare(const engine::model& m, const variant_model
         return q_->prepare(v.q->graph, v.q->cal, v.q->opt, batch);
     }
     f_ = std::make_unique<engine::session>();
-    return f_->prepare(engine::optimize(m), batch);
+    engine::sparse_options so;
+    so.enabled = sparse_kernels;
+    return f_->prepare(engine::optimize(v.model ? *v.model : m), batch, 0, so);
+}
+
+double weight_sparsity(const engine::model& m) {
+    std::size_t zeros = 0, total = 0;
+    for (const auto& n : m.nodes) {
+        if (n.type != engine::op::op_conv2d && n.type != engine::op::op_fc) continue;
+        for (std::size_t i = 0; i < n.w_count; ++i) zeros += m.weights[n.w_off + i] == 0.0f;
+        total += n.w_count;
+    }
+    return total ? static_cast<double>(zeros) / static_cast<double>(total) : 0.0;
+}
+
+std::uint64_t effective_macs(const engine::model& m) {
+    // The analysis's MACs minus, for every zero conv/fc weight, the outputs it would multiply into.
+    std::uint64_t macs = models::analyze(m).total.macs;
+    for (const auto& n : m.nodes) {
+        if (n.type != engine::op::op_conv2d && n.type != engine::op::op_fc) continue;
+        const auto& out = m.tensors[static_cast<std::size_t>(n.out[0])];
+        const std::uint64_t uses = n.type == engine::op::op_fc ? 1 : static_cast<std::uint64_t>(out.h) * out.w;
+        std::uint64_t zeros = 0;
+        for (std::size_t i = 0; i < n.w_count; ++i) zeros += m.weights[n.w_off + i] == 0.0f;
+        macs -= std::min(macs, zeros * uses);
+    }
+    return macs;
 }
 
 std::optional<engine::bench_result> bench_variant(const engine::model& m, const variant_model& v, int batch, int runs,
                                                   int warmup, double warmup_ms, std::string* err) {
     if (!v.q) {
         engine::bench_result b;
-        if (!engine::bench_model(engine::optimize(m), batch, runs, warmup, warmup_ms, &b, err)) return std::nullopt;
+        if (!engine::bench_model(engine::optimize(v.model ? *v.model : m), batch, runs, warmup, warmup_ms, &b, err))
+            return std::nullopt;
         return b;
     }
     quant::qsession s;

@@ -64,16 +64,17 @@ double predicted_speedup(const std::string& variant, std::uint64_t dense_macs, s
 // The cell being measured: its model, variant, evaluators and sessions.
 struct compare_job::work {
     int cell = -1;
-    enum class step { load, accuracy, warmup, batch1, batch32 } at = step::load;
+    enum class step { load, accuracy, warmup, batch1, sparse, batch32 } at = step::load;
     std::optional<engine::model> model;
     std::optional<api::variant_model> variant;
     train::evaluator fev;
     quant::qevaluator qev;
-    api::variant_session s1, s32;
+    api::variant_session s1, s32, sparse;
     double warm_start = 0;
     int warm_runs = 0;
-    int reps = 1;  // runs per batch-1 sample: browsers round timers to 0.1 ms or coarser
-    std::vector<double> t1, t32;
+    int reps = 1;
+    bool s32_ready = false;  // runs per batch-1 sample: browsers round timers to 0.1 ms or coarser
+    std::vector<double> t1, t32, ts;
 };
 
 compare_job::compare_job() = default;
@@ -156,7 +157,8 @@ double compare_job::progress() const {
         case work::step::load: part = 0.0; break;
         case work::step::accuracy: part = 0.1 + 0.5 * c.evaluated / std::max(1.0, n); break;
         case work::step::warmup: part = 0.6; break;
-        case work::step::batch1: part = 0.7 + 0.2 * static_cast<double>(w_->t1.size()) / opt_.runs; break;
+        case work::step::batch1: part = 0.7 + 0.1 * static_cast<double>(w_->t1.size()) / opt_.runs; break;
+        case work::step::sparse: part = 0.8 + 0.1 * static_cast<double>(w_->ts.size()) / opt_.runs; break;
         case work::step::batch32: part = 0.9 + 0.1 * static_cast<double>(w_->t32.size()) / opt_.runs_b32; break;
         }
     }
@@ -207,10 +209,11 @@ void compare_job::advance() {
         w.variant = api::load_variant(nlohmann::json{{"model", c.model}, {"variant", c.variant}}, *w.model, &err);
         if (!w.variant) return finish_cell(cell_status::failed, err);
         const std::uint64_t dense = models::analyze(*w.model).total.macs;
-        c.macs = dense;
+        c.macs = w.variant->model ? api::effective_macs(*w.variant->model) : dense;
+        c.sparsity = w.variant->sparsity;
         c.predicted_speedup = predicted_speedup(c.variant, dense, c.macs);
         err = w.variant->q ? w.qev.start(*w.variant->q, *test_, opt_.limit, 100)
-                           : w.fev.start(*w.model, *test_, opt_.limit, 100);
+                           : w.fev.start(w.variant->model ? *w.variant->model : *w.model, *test_, opt_.limit, 100);
         if (!err.empty()) return finish_cell(cell_status::failed, err);
         w.at = work::step::accuracy;
         c.phase = "accuracy";
@@ -246,14 +249,39 @@ void compare_job::advance() {
         w.t1.push_back((now_ms() - t0) / w.reps);
         if (static_cast<int>(w.t1.size()) < opt_.runs) return;
         c.latency_ms_b1 = engine::median_of(w.t1);
-        if (auto e = w.s32.prepare(*w.model, *w.variant, 32); !e.empty()) return finish_cell(cell_status::failed, e);
-        engine::fill_bench_input(w.s32.input(), w.s32.input_count());
-        w.s32.run();  // one untimed run: first touch of the bigger arena
+        if (c.sparsity >= 0.3) {
+            // Sparse weights: the same batch-1 timing on the sparse kernels (2:4 or CSR).
+            if (auto e = w.sparse.prepare(*w.model, *w.variant, 1, true); !e.empty())
+                return finish_cell(cell_status::failed, e);
+            engine::fill_bench_input(w.sparse.input(), w.sparse.input_count());
+            for (int i = 0; i < 5; ++i) w.sparse.run();
+            w.at = work::step::sparse;
+            c.phase = "sparse";
+            return;
+        }
+        w.at = work::step::batch32;
+        c.phase = "batch32";
+        return;
+    }
+    case work::step::sparse: {
+        const double t0 = now_ms();
+        for (int i = 0; i < w.reps; ++i) w.sparse.run();
+        w.ts.push_back((now_ms() - t0) / w.reps);
+        if (static_cast<int>(w.ts.size()) < opt_.runs) return;
+        c.latency_ms_b1_sparse = engine::median_of(w.ts);
+        c.sparse_weight_bytes = w.sparse.weight_bytes();
         w.at = work::step::batch32;
         c.phase = "batch32";
         return;
     }
     case work::step::batch32: {
+        if (w.t32.empty() && !w.s32_ready) {
+            if (auto e = w.s32.prepare(*w.model, *w.variant, 32); !e.empty()) return finish_cell(cell_status::failed, e);
+            engine::fill_bench_input(w.s32.input(), w.s32.input_count());
+            w.s32.run();  // one untimed run: first touch of the bigger arena
+            w.s32_ready = true;
+            return;
+        }
         const double t0 = now_ms();
         w.s32.run();
         w.t32.push_back(now_ms() - t0);
@@ -289,7 +317,10 @@ nlohmann::json compare_job::rows_json() const {
                         {"weight_bytes", c.weight_bytes},
                         {"macs", c.macs},
                         {"predicted_speedup", c.predicted_speedup},
-                        {"measured_speedup", opt(c.measured_speedup)}});
+                        {"measured_speedup", opt(c.measured_speedup)},
+                        {"sparsity", c.sparsity},
+                        {"latency_ms_b1_sparse_kernels", opt(c.latency_ms_b1_sparse)},
+                        {"sparse_weight_bytes", c.sparse_weight_bytes}});
     return {{"rows", rows}};
 }
 

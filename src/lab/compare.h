@@ -22,6 +22,10 @@
 //                       4 for the integer variants ("INT8 is 4x faster": four times the values per
 //                       SIMD register); dense MACs / the variant's MACs otherwise
 //   measured_speedup    fp32 latency (batch 1) / this cell's, same model; null until both are measured
+//   pruned variants     macs counts only nonzero weights' products (what the "sparsity saves
+//                       MACs" claim counts); the latency is the dense kernel's (the default
+//                       engine), and with 30% zeros or more also latency_ms_b1_sparse_kernels:
+//                       the same weights on the 2:4 / CSR kernels (engine::sparse_options)
 #pragma once
 
 #include "api/variants.h"
@@ -60,6 +64,9 @@ struct compare_cell {
     double predicted_speedup = 1.0;
     std::optional<double> measured_speedup;
     int evaluated = 0;
+    double sparsity = 0;                          // zero conv/fc weights (pruned variants)
+    std::optional<double> latency_ms_b1_sparse;   // batch 1 on the sparse kernels (sparsity >= 0.3)
+    std::size_t sparse_weight_bytes = 0;          // stored in the sparse kernels' formats
 };
 
 // The claim a variant's predicted speedup comes from (see above).
