@@ -18,6 +18,7 @@ std::vector<command_spec> build_registry() {
     register_engine_commands(out);
     register_train_commands(out);
     register_qat_commands(out);
+    register_prune_commands(out);
     register_calc_commands(out);
     register_explore_commands(out);
     register_quiz_commands(out);

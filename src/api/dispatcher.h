@@ -71,6 +71,7 @@ void register_model_commands(std::vector<command_spec>& out);
 void register_engine_commands(std::vector<command_spec>& out);
 void register_train_commands(std::vector<command_spec>& out);
 void register_qat_commands(std::vector<command_spec>& out);
+void register_prune_commands(std::vector<command_spec>& out);
 void register_calc_commands(std::vector<command_spec>& out);
 void register_explore_commands(std::vector<command_spec>& out);
 void register_quiz_commands(std::vector<command_spec>& out);
