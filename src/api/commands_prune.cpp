@@ -247,7 +247,7 @@ json cmd_prune(const json& args) {
     // The stored model: with f16 values the weights are rounded as the file stores them, so the
     // accuracy reported is the file's (native and page load the same numbers).
     if (f16)
-        for (const auto& l : prune::prunable_layers(tuned))
+        for (const auto& l : prune::weight_layers(tuned))
             for (std::size_t i = l.off; i < l.off + l.count; ++i) tuned.weights[i] = engine::f16_round(tuned.weights[i]);
     const auto fine = train::evaluate(tuned, d->test, eval_limit);
     const auto rep = prune::measure(tuned);

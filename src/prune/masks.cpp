@@ -39,7 +39,7 @@ std::string layer::sparse24_reason() const {
            (run == 1 ? "is" : "are") + " not a multiple of 4";
 }
 
-std::vector<layer> prunable_layers(const engine::model& m) {
+std::vector<layer> weight_layers(const engine::model& m) {
     std::vector<layer> out;
     bool seen_conv = false;
     int last_fc = -1;
@@ -132,7 +132,7 @@ weight_mask full_mask(const engine::model& m) { return {std::vector<unsigned cha
 
 std::vector<layer> selected_layers(const engine::model& m, const mask_options& o) {
     std::vector<layer> out;
-    for (auto& l : prunable_layers(m)) {
+    for (auto& l : weight_layers(m)) {
         if ((o.skip_first && l.first) || (o.skip_classifier && l.classifier) || (o.skip_depthwise && l.depthwise))
             continue;
         out.push_back(std::move(l));
@@ -211,7 +211,7 @@ std::string apply_mask(engine::model& m, const weight_mask& mask) {
 
 weight_mask mask_of_zeros(const engine::model& m) {
     weight_mask mask = full_mask(m);
-    for (const auto& l : prunable_layers(m))
+    for (const auto& l : weight_layers(m))
         for (std::size_t i = l.off; i < l.off + l.count; ++i)
             if (m.weights[i] == 0.0f) mask.keep[i] = 0;
     return mask;
@@ -230,7 +230,7 @@ bool satisfies_24(const engine::model& m, const layer& l) {
 sparsity_report measure(const engine::model& m) {
     sparsity_report r;
     r.all_weights = m.weights.size();
-    for (const auto& l : prunable_layers(m)) {
+    for (const auto& l : weight_layers(m)) {
         layer_stats s;
         s.name = l.name;
         s.kind = l.kind;

@@ -1,13 +1,13 @@
 // prune/masks: unstructured magnitude pruning and NVIDIA-style 2:4 sparsity on a model's
 // weights, as keep-masks over engine::model::weights.
 //
-//   auto layers = es::prune::prunable_layers(m);                       // what may be pruned
+//   auto layers = es::prune::weight_layers(m);                         // what may be pruned
 //   es::prune::mask_options o;  o.how = es::prune::method::global;  o.sparsity = 0.7;
 //   auto mask = es::prune::make_mask(m, o, nullptr, &err);            // nullopt + err on bad input
 //   es::prune::apply_mask(m, *mask);                                   // pruned weights = 0
 //   auto r = es::prune::measure(m);                                    // per layer and total
 //
-// Which tensors are prunable (prunable_layers):
+// Which tensors are prunable (weight_layers):
 //   Every weight tensor that multiplies activations: conv2d weights (standard, pointwise, group
 //   and depthwise), fully connected weights, and the two FC weights of a squeeze-and-excitation
 //   block. Biases, batch-norm parameters and statistics are never pruned (they are few, and
@@ -75,8 +75,10 @@ struct layer {
     std::string sparse24_reason() const;  // "" when 2:4 applies, else why not
 };
 
-// Prunable layers in node order (see the top comment).
-std::vector<layer> prunable_layers(const engine::model& m);
+// Prunable weight tensors in node order (see the top comment). Named apart from
+// prune::prunable_layers() of channels.h (structured pruning: which layers' output channels
+// can be removed), which is another question about the same graph.
+std::vector<layer> weight_layers(const engine::model& m);
 
 enum class method { layerwise, global, sparse24 };
 // "magnitude" or "layerwise", "global", "sparse24" (also "2:4").

@@ -146,7 +146,7 @@ TEST_CASE("sensitivity scan: one row per layer, level 0 the dense accuracy, heav
     std::string err;
     const auto r = prune::run_sensitivity(f->model, f->test, o, &err);
     REQUIRE_MESSAGE(err.empty(), err);
-    CHECK(r.rows.size() == prune::prunable_layers(f->model).size());
+    CHECK(r.rows.size() == prune::weight_layers(f->model).size());
     CHECK(r.n == 100);
     double worst = 1.0;
     for (const auto& row : r.rows) {

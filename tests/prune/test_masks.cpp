@@ -44,9 +44,9 @@ std::size_t pruned_in(const prune::weight_mask& k, const prune::layer& l) {
 
 }  // namespace
 
-TEST_CASE("prunable_layers: every conv, fc and SE weight; the first conv, depthwise and classifier flagged") {
+TEST_CASE("weight_layers: every conv, fc and SE weight; the first conv, depthwise and classifier flagged") {
     const auto m = tiny("tiny_mobilenet_v3");
-    const auto layers = prune::prunable_layers(m);
+    const auto layers = prune::weight_layers(m);
     std::size_t conv = 0, fc = 0, se = 0, first = 0, classifier = 0, dw = 0, total = 0;
     for (const auto& n : m.nodes) {
         if (n.type == engine::op::op_conv2d) ++conv;
@@ -83,13 +83,13 @@ TEST_CASE("make_mask layer-wise: each layer at round(s * count), the smallest ma
     auto k = prune::make_mask(m, o, nullptr, &err);
     REQUIRE_MESSAGE(k, err);
     CHECK(m.weights == before);
-    for (const auto& l : prune::prunable_layers(m)) {
+    for (const auto& l : prune::weight_layers(m)) {
         CHECK(pruned_in(*k, l) == static_cast<std::size_t>(std::llround(0.7 * static_cast<double>(l.count))));
         CHECK(max_pruned(m, *k, l) <= min_kept(m, *k, l));
     }
     // Nothing outside the prunable layers is pruned (biases, batch norm).
     std::size_t in_layers = 0;
-    for (const auto& l : prune::prunable_layers(m)) in_layers += pruned_in(*k, l);
+    for (const auto& l : prune::weight_layers(m)) in_layers += pruned_in(*k, l);
     CHECK(k->pruned() == in_layers);
     auto p = m;
     REQUIRE(prune::apply_mask(p, *k).empty());
@@ -107,7 +107,7 @@ TEST_CASE("make_mask global: one threshold across layers, round(s * total) prune
     std::string err;
     auto k = prune::make_mask(m, o, nullptr, &err);
     REQUIRE_MESSAGE(k, err);
-    const auto layers = prune::prunable_layers(m);
+    const auto layers = prune::weight_layers(m);
     std::size_t total = 0;
     float hi = 0.0f, lo = std::numeric_limits<float>::infinity();
     double smin = 1, smax = 0;
@@ -129,7 +129,7 @@ TEST_CASE("sparse24: the 2 largest of every 4 consecutive input channels are kep
     const int x = b.conv(b.input(), 2, 1, 1, 1, false, "pw");  // [2][1][1][8], with bias
     auto m = b.finish(b.fc(b.global_avgpool(x), 3, true, "fc"));  // [3][2]: 2 inputs, not 2:4
     REQUIRE(b.error().empty());
-    const auto layers = prune::prunable_layers(m);
+    const auto layers = prune::weight_layers(m);
     REQUIRE(layers.size() == 2);
     REQUIRE(layers[0].run == 8);
     const float w[16] = {1, -5, 2, 0.5f, /**/ -3, 3, 1, -1, /**/ 0.1f, 0.2f, 0.3f, 0.4f, /**/ 7, -7, 7, -7};
@@ -166,7 +166,7 @@ TEST_CASE("sparse24 on a real network: every eligible layer exactly 2:4, depthwi
     REQUIRE_MESSAGE(k, err);
     auto p = m;
     prune::apply_mask(p, *k);
-    const auto layers = prune::prunable_layers(m);
+    const auto layers = prune::weight_layers(m);
     const auto r = prune::measure(p);
     int eligible = 0;
     for (std::size_t i = 0; i < layers.size(); ++i) {
@@ -197,7 +197,7 @@ TEST_CASE("make_mask: skip options, monotone masks from a previous round") {
     std::string err;
     auto k1 = prune::make_mask(m, o, nullptr, &err);
     REQUIRE(k1);
-    for (const auto& l : prune::prunable_layers(m))
+    for (const auto& l : prune::weight_layers(m))
         if (l.first || l.classifier || l.depthwise) CHECK(pruned_in(*k1, l) == 0);
         else CHECK(pruned_in(*k1, l) > 0);
     // A later round at 0.6 from other magnitudes keeps every weight the first pruned.

@@ -110,7 +110,7 @@ TEST_CASE("sparse weights files: f16 reads back as the f16-rounded model, f32 ex
     auto b = models::model_from_file(*f32, &err);
     REQUIRE_MESSAGE(b, err);
     CHECK(b->weights == m.weights);
-    const auto layers = prune::prunable_layers(m);
+    const auto layers = prune::weight_layers(m);
     std::vector<unsigned char> in_layer(m.weights.size(), 0);
     for (const auto& l : layers)
         for (std::size_t i = l.off; i < l.off + l.count; ++i) in_layer[i] = 1;
