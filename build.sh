@@ -12,6 +12,7 @@
 #   ./build.sh weights        train the five tiny presets into web/models/ (hours; EPOCHS=N)
 #   ./build.sh qat-weights    QAT fine-tunes of the five presets: web/models/NAME.qat4.esw (BITS=N, STEPS=N)
 #   ./build.sh channels-weights  channel-pruned fine-tunes: web/models/NAME.channels{25,50}.esw (STEPS, PRESETS, PCTS)
+#   ./build.sh prune-weights  pruned fine-tunes: web/models/NAME.{pruned50,pruned70,pruned90,sparse24}.esw (STEPS=N, PRESETS="...")
 #
 # Every dependency comes from Debian's packages or the npm registry (see setup below).
 set -euo pipefail
@@ -284,6 +285,48 @@ cmd_channels_weights() {
     return "$failed"
 }
 
+cmd_prune_weights() {
+    # The exact commands that produce the pruned presets web/models/NAME.<variant>.esw from the
+    # shipped weights (src/prune): magnitude pruning per layer to 50% and 70% one-shot, 90% in
+    # three rounds (cubic schedule), and NVIDIA 2:4, each fine-tuned with its mask kept (SGD,
+    # lr 0.01, batch 32, STEPS steps over the 60,000 training images) and stored in the sparse
+    # form of the weights file (bitmask + fp16 nonzeros; the reported accuracy is that file's).
+    # Each writes NAME.<variant>.json beside it: accuracy dense / pruned / fine-tuned on the full
+    # 10,000 test images, sparsity per layer, bytes. Minutes per file:
+    #   ./build.sh prune-weights                                  # STEPS=300, all five presets
+    #   PRESETS="tiny_mobilenet_v2" STEPS=20 ./build.sh prune-weights   # a quick rehearsal
+    # NO_BUILD=1 uses build/native/edgestudy-cli as it is (skips building the rest of the tree).
+    if [ "${NO_BUILD:-0}" = 1 ] && [ -x build/native/edgestudy-cli ]; then :; else cmd_native; fi
+    local steps="${STEPS:-300}" p v failed=0
+    local presets="${PRESETS:-tiny_mobilenet_v1 tiny_mobilenet_v2 tiny_mobilenet_v3 tiny_shufflenet_v1 tiny_shufflenet_v2}"
+    [[ "$steps" =~ ^[0-9]+$ ]] || die "prune-weights: STEPS must be a whole number"
+    for p in $presets; do
+        [ -f "web/models/$p.esw" ] || die "prune-weights: web/models/$p.esw is missing (./build.sh weights trains it)"
+        for v in pruned50 pruned70 pruned90 sparse24; do
+            local how=()
+            case "$v" in
+                pruned50) how=(--method magnitude --sparsity 0.5) ;;
+                pruned70) how=(--method magnitude --sparsity 0.7) ;;
+                pruned90) how=(--method magnitude --sparsity 0.9 --iterative 3) ;;
+                sparse24) how=(--method sparse24) ;;
+            esac
+            log "prune $p: $v, $steps steps"
+            if ./build/native/edgestudy-cli prune --model "$p" "${how[@]}" --steps "$steps" --batch 32 --lr 0.01 \
+                    --seed 1 --subset full --out "web/models/$p.$v.esw" --json > "web/models/$p.$v.json"; then
+                node -e 'const d=JSON.parse(require("fs").readFileSync(process.argv[1]));
+                    console.log(`${d.model} ${process.argv[2]}: dense ${d.accuracy_dense}  pruned ${d.accuracy_pruned}  ` +
+                                `fine-tuned ${d.accuracy_finetuned}  sparsity ${d.sparsity.toFixed(4)}  ` +
+                                `(${d.out_bytes} bytes vs ${d.dense_bytes}, ${Math.round(d.seconds)} s)`)' \
+                    "web/models/$p.$v.json" "$v"
+            else
+                echo "$p $v: failed (see web/models/$p.$v.json)"
+                failed=1
+            fi
+        done
+    done
+    return "$failed"
+}
+
 cmd_dist() {
     cmd_web
     mkdir -p dist
@@ -345,6 +388,7 @@ case "${1:-}" in
     weights) cmd_weights ;;
     qat-weights) cmd_qat_weights ;;
     channels-weights) cmd_channels_weights ;;
+    prune-weights) cmd_prune_weights ;;
     run) shift; cmd_run "$@" ;;
     -h|--help|help|"") usage ;;
     *) usage; die "unknown command '$1'" ;;

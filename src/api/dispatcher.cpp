@@ -20,6 +20,7 @@ std::vector<command_spec> build_registry() {
     register_qat_commands(out);
     register_compare_commands(out);
     register_channel_commands(out);
+    register_prune_commands(out);
     register_calc_commands(out);
     register_explore_commands(out);
     register_quiz_commands(out);

@@ -53,7 +53,51 @@ void add(std::vector<named_tensor>& out, std::string name, std::vector<std::uint
     out.push_back({std::move(name), std::move(dims), std::vector<float>(data, data + n)});
 }
 
+bool is_weight_name(const std::string& n) {
+    return n.size() > 7 && n.compare(n.size() - 7, 7, ".weight") == 0;
+}
+
 }  // namespace
+
+std::uint16_t float_to_half(float f) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &f, sizeof bits);
+    const std::uint16_t sign = static_cast<std::uint16_t>((bits >> 16) & 0x8000u);
+    const int exp = static_cast<int>((bits >> 23) & 0xffu);
+    std::uint32_t mant = bits & 0x7fffffu;
+    if (exp == 255) return static_cast<std::uint16_t>(sign | (mant ? 0x7e00u : 0x7bffu));  // NaN; inf saturates
+    const int e = exp - 127 + 15;
+    if (e >= 31) return static_cast<std::uint16_t>(sign | 0x7bffu);
+    if (e <= 0) {  // subnormal half (or zero)
+        if (e < -10) return sign;
+        mant |= 0x800000u;
+        const int shift = 14 - e;
+        std::uint32_t h = mant >> shift;
+        const std::uint32_t rem = mant & ((1u << shift) - 1u), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (h & 1u))) ++h;
+        return static_cast<std::uint16_t>(sign | h);
+    }
+    std::uint32_t h = (static_cast<std::uint32_t>(e) << 10) | (mant >> 13);
+    const std::uint32_t rem = mant & 0x1fffu;
+    if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;
+    if (h >= 0x7c00u) h = 0x7bffu;
+    return static_cast<std::uint16_t>(sign | h);
+}
+
+float half_to_float(std::uint16_t h) {
+    const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+    const std::uint32_t exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu;
+    std::uint32_t bits;
+    if (exp == 0) {
+        const float v = std::ldexp(static_cast<float>(mant), -24);
+        return sign ? -v : v;
+    }
+    if (exp == 31) bits = sign | 0x7f800000u | (mant << 13);
+    else bits = sign | ((exp - 15 + 127) << 23) | (mant << 13);
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+}
 
 std::vector<named_tensor> model_tensors(const model& m) {
     std::vector<named_tensor> out;
@@ -93,8 +137,37 @@ std::vector<named_tensor> model_tensors(const model& m) {
     return out;
 }
 
-std::vector<unsigned char> weights_serialize(const model& m, const nlohmann::json& description) {
+std::vector<unsigned char> weights_serialize(const model& m, const nlohmann::json& description,
+                                             weight_storage storage) {
     const auto tensors = model_tensors(m);
+    // Each tensor's stored bytes (f32 ones are written straight from values below).
+    std::vector<unsigned char> dtypes;
+    std::vector<std::vector<unsigned char>> packed(tensors.size());
+    for (std::size_t t = 0; t < tensors.size(); ++t) {
+        const auto& v = tensors[t].values;
+        const bool sparse = storage != weight_storage::f32 && is_weight_name(tensors[t].name);
+        dtypes.push_back(sparse ? static_cast<unsigned char>(storage) : 0);
+        if (!sparse) continue;
+        auto& o = packed[t];
+        o.assign((v.size() + 7) / 8, 0);
+        std::vector<unsigned char> vals;
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (storage == weight_storage::sparse_f16) {
+                const std::uint16_t h = float_to_half(v[i]);
+                if ((h & 0x7fffu) == 0) continue;  // zero, or a magnitude below half's smallest
+                o[i / 8] = static_cast<unsigned char>(o[i / 8] | (1u << (i % 8)));
+                put_u16(vals, h);
+            } else {
+                if (v[i] == 0.0f) continue;
+                o[i / 8] = static_cast<unsigned char>(o[i / 8] | (1u << (i % 8)));
+                std::uint32_t bits;
+                std::memcpy(&bits, &v[i], sizeof bits);
+                put_u32(vals, bits);
+            }
+        }
+        o.insert(o.end(), vals.begin(), vals.end());
+        while (o.size() % 4) o.push_back(0);  // the next tensor's offset stays a multiple of 4
+    }
     const std::string desc = description.dump();
     std::vector<unsigned char> o = {'E', 'S', 'W', 'T'};
     put_u32(o, weights_version);
@@ -103,23 +176,29 @@ std::vector<unsigned char> weights_serialize(const model& m, const nlohmann::jso
     o.insert(o.end(), desc.begin(), desc.end());
     put_u32(o, static_cast<std::uint32_t>(tensors.size()));
     std::uint64_t offset = 0;
-    for (const auto& t : tensors) {
+    for (std::size_t i = 0; i < tensors.size(); ++i) {
+        const auto& t = tensors[i];
         put_u16(o, static_cast<std::uint16_t>(t.name.size()));
         o.insert(o.end(), t.name.begin(), t.name.end());
-        o.push_back(0);  // f32
+        o.push_back(dtypes[i]);
         o.push_back(static_cast<unsigned char>(t.dims.size()));
         for (auto d : t.dims) put_u32(o, d);
         put_u64(o, offset);
         put_u64(o, t.values.size());
-        offset += t.values.size() * sizeof(float);
+        offset += dtypes[i] ? packed[i].size() : t.values.size() * sizeof(float);
     }
     while (o.size() % 16) o.push_back(0);
-    for (const auto& t : tensors)
-        for (float v : t.values) {
+    for (std::size_t i = 0; i < tensors.size(); ++i) {
+        if (dtypes[i]) {
+            o.insert(o.end(), packed[i].begin(), packed[i].end());
+            continue;
+        }
+        for (float v : tensors[i].values) {
             std::uint32_t bits;
             std::memcpy(&bits, &v, sizeof bits);
             put_u32(o, bits);
         }
+    }
     put_u32(o, image::crc32(o.data(), o.size()));
     return o;
 }
@@ -156,6 +235,7 @@ std::optional<weights_file> weights_parse(std::span<const unsigned char> bytes, 
         std::string name;
         std::vector<std::uint32_t> dims;
         std::uint64_t offset, elems;
+        unsigned dtype;
     };
     std::vector<entry> entries;
     entries.reserve(count);
@@ -169,7 +249,8 @@ std::optional<weights_file> weights_parse(std::span<const unsigned char> bytes, 
         r.pos += name_len;
         const auto dtype = r.get(1), rank = r.get(1);
         if (!r.ok) return fail("tensor table truncated");
-        if (dtype != 0) return fail("tensor " + e.name + ": unsupported dtype " + std::to_string(dtype));
+        if (dtype > 2) return fail("tensor " + e.name + ": unsupported dtype " + std::to_string(dtype));
+        e.dtype = static_cast<unsigned>(dtype);
         if (rank == 0 || rank > max_rank) return fail("tensor " + e.name + ": rank out of range");
         std::uint64_t prod = 1;
         for (std::uint64_t d = 0; d < rank; ++d) {
@@ -191,6 +272,39 @@ std::optional<weights_file> weights_parse(std::span<const unsigned char> bytes, 
     if (data_start > body) return fail("data section missing");
     const std::size_t data_len = body - data_start;
     for (const auto& e : entries) {
+        if (e.dtype != 0) {  // sparse: bitmask, then the nonzero values
+            const std::uint64_t mask_len = (e.elems + 7) / 8, vsize = e.dtype == 1 ? 2 : 4;
+            if (e.offset % 4 || e.offset > data_len || mask_len > data_len - e.offset)
+                return fail("tensor " + e.name + ": data out of bounds (file truncated?)");
+            const unsigned char* mask = bytes.data() + data_start + e.offset;
+            std::uint64_t nnz = 0;
+            for (std::uint64_t k = 0; k < mask_len; ++k) nnz += static_cast<unsigned>(__builtin_popcount(mask[k]));
+            if (e.elems % 8 && (mask[mask_len - 1] >> (e.elems % 8)) != 0)
+                return fail("tensor " + e.name + ": its sparsity mask has bits past its " + std::to_string(e.elems) +
+                            " values");
+            if (nnz * vsize > data_len - e.offset - mask_len)
+                return fail("tensor " + e.name + ": data out of bounds (file truncated?)");
+            named_tensor t{e.name, e.dims, std::vector<float>(static_cast<std::size_t>(e.elems), 0.0f)};
+            const unsigned char* src = mask + mask_len;
+            for (std::size_t k = 0; k < t.values.size(); ++k) {
+                if (!(mask[k / 8] >> (k % 8) & 1u)) continue;
+                float v;
+                if (vsize == 2) {
+                    v = half_to_float(static_cast<std::uint16_t>(src[0] | src[1] << 8));
+                } else {
+                    const std::uint32_t bits = static_cast<std::uint32_t>(src[0]) | static_cast<std::uint32_t>(src[1]) << 8 |
+                                               static_cast<std::uint32_t>(src[2]) << 16 |
+                                               static_cast<std::uint32_t>(src[3]) << 24;
+                    std::memcpy(&v, &bits, sizeof bits);
+                }
+                src += vsize;
+                if (!std::isfinite(v)) return fail("tensor " + e.name + " holds a value that is not finite");
+                if (v == 0.0f) return fail("tensor " + e.name + ": a value its sparsity mask marks nonzero is 0");
+                t.values[k] = v;
+            }
+            f.tensors.push_back(std::move(t));
+            continue;
+        }
         if (e.offset % 4 || e.offset > data_len || e.elems * 4 > data_len - e.offset)
             return fail("tensor " + e.name + ": data out of bounds (file truncated?)");
         named_tensor t{e.name, e.dims, std::vector<float>(static_cast<std::size_t>(e.elems))};
@@ -259,8 +373,9 @@ std::string weights_apply(model& m, const weights_file& file) {
     return {};
 }
 
-std::string weights_save_file(const std::string& path, const model& m, const nlohmann::json& description) {
-    const auto bytes = weights_serialize(m, description);
+std::string weights_save_file(const std::string& path, const model& m, const nlohmann::json& description,
+                              weight_storage storage) {
+    const auto bytes = weights_serialize(m, description, storage);
     const std::string tmp = path + ".tmp";
     {
         std::ofstream f(tmp, std::ios::binary);

@@ -44,8 +44,11 @@ std::optional<std::pair<std::string, arch_options>> parse_description(const nloh
 }
 
 std::string save_model_file(const std::string& path, const engine::model& m, const std::string& arch,
-                            const arch_options& o) {
-    return engine::weights_save_file(path, m, describe(arch, o));
+                            const arch_options& o, engine::weight_storage storage, const nlohmann::json& extra) {
+    nlohmann::json d = describe(arch, o);
+    if (extra.is_object())
+        for (auto it = extra.begin(); it != extra.end(); ++it) d[it.key()] = it.value();
+    return engine::weights_save_file(path, m, d, storage);
 }
 
 std::optional<engine::model> model_from_file(const engine::weights_file& file, std::string* error) {

@@ -19,8 +19,12 @@ nlohmann::json describe(const std::string& arch, const arch_options& o);
 // Reads "arch" and "options" back; nullopt + *error when absent or out of range.
 std::optional<std::pair<std::string, arch_options>> parse_description(const nlohmann::json& d, std::string* error);
 
+// `storage`: how the weight tensors are stored (engine/weights_io.h: f32, or the sparse forms
+// pruned models use); `extra` is merged into the description (e.g. "pruning": {...}).
 std::string save_model_file(const std::string& path, const engine::model& m, const std::string& arch,
-                            const arch_options& o);
+                            const arch_options& o,
+                            engine::weight_storage storage = engine::weight_storage::f32,
+                            const nlohmann::json& extra = nlohmann::json::object());
 // The model a parsed weights file describes: the architecture rebuilt from "arch"/"options",
 // then, when the description holds "channels": {"<layer>": width, ...} (a channel-pruned
 // model, src/prune/channels.h), those layers narrowed to their widths, then, when the

@@ -36,6 +36,11 @@ struct trainer::impl {
     clock_type::time_point t_start, t_epoch;
     progress status;
     double seconds = 0.0;
+    void apply_mask() {  // pruned weights back to exactly zero (train_options::keep_mask)
+        auto& w = g.model().weights;
+        for (std::size_t i = 0; i < o.keep_mask.size(); ++i)
+            if (!o.keep_mask[i]) w[i] = 0.0f;
+    }
 };
 
 trainer::trainer() : p_(std::make_unique<impl>()) {}
@@ -50,7 +55,11 @@ std::string trainer::start(const engine::model& m, const data::dataset& train, c
     t.o = o;
     t.train = &train;
     t.batch = std::min(o.batch, n_total);
+    if (!o.keep_mask.empty() && o.keep_mask.size() != m.weights.size())
+        return "the pruning mask has " + std::to_string(o.keep_mask.size()) + " entries, the model " +
+               std::to_string(m.weights.size()) + " weights";
     if (auto e = t.g.prepare(m, t.batch); !e.empty()) return e;
+    t.apply_mask();
     t.img = static_cast<std::size_t>(train.rows) * train.cols;
     if (t.g.input_count() != t.img * static_cast<std::size_t>(t.batch))
         return "the model's input does not match the dataset's " + std::to_string(train.rows) + "x" +
@@ -111,6 +120,7 @@ bool trainer::step() {
     const float lr = cosine_lr(t.o.lr, t.step, t.steps_total, t.warmup);
     if (t.o.optimizer == "adam") t.opt_adam.step(t.g.model().weights, t.g.grads(), t.g.trainable(), lr);
     else t.opt_sgd.step(t.g.model().weights, t.g.grads(), t.g.trainable(), lr);
+    t.apply_mask();
     ++t.step;
     ++t.s_in_epoch;
     const bool last = t.s_in_epoch == t.steps_per_epoch || t.step == t.steps_total;

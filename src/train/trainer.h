@@ -29,6 +29,10 @@ struct train_options {
     augment_options augment;
     int limit = 0;                 // train on the first `limit` images only (0: all)
     long long max_steps = 0;       // stop after this many steps, the schedule ending there (0: all epochs)
+    // Pruning (src/prune): empty, or one entry per float of the model's weights; where it is 0
+    // the weight is set to exactly 0 at start() and again after every optimizer step, so pruned
+    // weights stay zero through fine-tuning (momentum and weight decay cannot revive them).
+    std::vector<unsigned char> keep_mask;
 };
 
 struct progress {

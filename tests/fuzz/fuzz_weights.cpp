@@ -3,6 +3,8 @@
 // the checksum. Parsing must never crash; a file that parses and names a tiny preset is
 // also applied to that network (shape checks), and a folded file with quantization metadata
 // is read as a QAT model (src/quant/qat_file.h: the metadata validated against the graph).
+// The sparse tensor forms (dtypes 1 and 2: bitmask + f16/f32 nonzeros, pruned models) go
+// through the same parser; corpus/weights holds a pruned file as a seed.
 #include "engine/weights_io.h"
 #include "image/png_write.h"
 #include "models/model_file.h"
