@@ -265,8 +265,16 @@ void draw_sparse24(app_state& st) {
     text_wrapped(tr(st, "prune.s24.kept_note"));
 }
 
+void draw_measured(app_state& st) {
+    text_wrapped(tr(st, "prune.measured.intro"));
+    bullet_lines(tr(st, "prune.measured.variants"));
+    if (ImGui::Button(tr(st, "prune.measured.run"))) results_measure_pruning(st);
+    text_wrapped(tr(st, "prune.measured.cli"));
+}
+
 constexpr panel_tab prune_tabs[] = {
     {"sparse24", "prune.s24.tab", draw_sparse24},
+    {"measured", "prune.measured.tab", draw_measured},
 };
 
 }  // namespace
@@ -328,7 +336,7 @@ nlohmann::json pruning_apply(app_state& st, const nlohmann::json& req) {
     if (auto it = req.find("tab"); it != req.end()) {
         for (const auto& t : prune_tabs)
             if (it->is_string() && *it == t.id) tab = t.id;
-        if (!tab) return bad("\"prune.tab\" must be sparse24");
+        if (!tab) return bad("\"prune.tab\" must be sparse24 or measured");
     }
     int dtype = -1;
     if (auto it = req.find("dtype"); it != req.end()) {

@@ -170,9 +170,9 @@ void draw_table(app_state& st, results_panel& r) {
     const auto& cells = r.job.cells();
     if (cells.empty()) return;
     const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
-    if (!ImGui::BeginTable("##results", 11, flags)) return;
+    if (!ImGui::BeginTable("##results", 12, flags)) return;
     for (const char* k : {"results.col.model", "results.col.variant", "results.col.status", "results.col.accuracy",
-                          "results.col.b1", "results.col.b32", "results.col.bytes", "results.col.macs",
+                          "results.col.b1", "results.col.b1_sparse", "results.col.b32", "results.col.bytes", "results.col.macs",
                           "results.col.predicted", "results.col.measured", "results.col.rerun"})
         ImGui::TableSetupColumn(tr(st, k));
     ImGui::TableHeadersRow();
@@ -197,6 +197,8 @@ void draw_table(app_state& st, results_panel& r) {
         ImGui::TextUnformatted(c.accuracy ? fmt("%.2f%%", *c.accuracy * 100.0).c_str() : "-");
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(c.latency_ms_b1 ? fmt("%.3f ms", *c.latency_ms_b1).c_str() : "-");
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(c.latency_ms_b1_sparse ? fmt("%.3f ms", *c.latency_ms_b1_sparse).c_str() : "-");
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(c.latency_ms_b32 ? fmt("%.2f ms", *c.latency_ms_b32).c_str() : "-");
         ImGui::TableNextColumn();
@@ -350,6 +352,34 @@ void draw_claims(app_state& st, results_panel& r) {
                                      {many->model, few->model,
                                       fmt("%.2f", static_cast<double>(many->macs) / static_cast<double>(few->macs)),
                                       fmt("%.2f", *many->latency_ms_b1 / *few->latency_ms_b1)})});
+    // Pruning: unstructured sparsity, 2:4, whole channels.
+    for (const char* v : {"pruned50", "pruned70", "pruned90", "sparse24", "channels25", "channels50"}) {
+        double pred_lo = 1e9, pred_hi = 0, dense_lo = 1e9, dense_hi = 0, sp_lo = 1e9, sp_hi = 0;
+        int n = 0, n_sparse = 0;
+        for (const auto& m : r.models) {
+            const auto* f = find(m, "fp32");
+            const auto* c = find(m, v);
+            if (!f || !c || !c->measured_speedup || !f->latency_ms_b1) continue;
+            pred_lo = std::min(pred_lo, c->predicted_speedup);
+            pred_hi = std::max(pred_hi, c->predicted_speedup);
+            dense_lo = std::min(dense_lo, *c->measured_speedup);
+            dense_hi = std::max(dense_hi, *c->measured_speedup);
+            if (c->latency_ms_b1_sparse) {
+                const double s = *f->latency_ms_b1 / *c->latency_ms_b1_sparse;
+                sp_lo = std::min(sp_lo, s);
+                sp_hi = std::max(sp_hi, s);
+                ++n_sparse;
+            }
+            ++n;
+        }
+        if (n == 0) continue;
+        std::string measured = i18n::format(tr(st, "results.claim.prune_measured"),
+                                            {fmt("%.2f", pred_lo), fmt("%.2f", pred_hi), fmt("%.2f", dense_lo),
+                                             fmt("%.2f", dense_hi), std::to_string(n)});
+        if (n_sparse > 0)
+            measured += " " + i18n::format(tr(st, "results.claim.prune_sparse_kernels"), {fmt("%.2f", sp_lo), fmt("%.2f", sp_hi)});
+        rows.push_back({tr(st, std::string("results.claim.") + v), measured});
+    }
     if (rows.empty()) return;
     heading(st, tr(st, "results.claims"));
     if (ImGui::BeginTable("##claims", 2, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {
@@ -386,6 +416,16 @@ void panel_results(app_state& st, const panel_def& self) {
     }
     heading(st, tr(st, "panel.common.sheet_heading"));
     bullet_lines(tr(st, k + ".sheet"));
+}
+
+void results_measure_pruning(app_state& st) {
+    results_panel& r = state(st);
+    for (std::size_t i = 0; i < r.variants.size(); ++i) {
+        const auto& v = r.variants[i];
+        r.variant_on[i] = v == "fp32" || std::find(api::file_variant_names.begin(), api::file_variant_names.end(), v) !=
+                                             api::file_variant_names.end();
+    }
+    if (start(r).empty()) st.requested_panel = panel_id::panel_results;
 }
 
 void results_tick(app_state& st) {
