@@ -235,10 +235,10 @@ void compare_job::advance() {
     case work::step::warmup:
         w.s1.run();
         if (++w.warm_runs >= 5 && now_ms() - w.warm_start >= opt_.warm_ms) {
-            // Each batch-1 sample times enough runs to span about 2 ms, far above the timer's
+            // Each batch-1 sample times enough runs to span about 8 ms, far above the timer's
             // resolution, and reports their mean.
             const double per_run = (now_ms() - w.warm_start) / w.warm_runs;
-            w.reps = std::clamp(static_cast<int>(std::ceil(2.0 / std::max(per_run, 1e-3))), 1, 1000);
+            w.reps = std::clamp(static_cast<int>(std::ceil(8.0 / std::max(per_run, 1e-3))), 1, 1000);
             w.at = work::step::batch1;
             c.phase = "batch1";
         }

@@ -14,7 +14,7 @@
 //                       and in the page, so the numbers are equal there
 //   latency_ms_b1/_b32  median of `runs` (batch 1) and `runs_b32` (batch 32) timed samples: the
 //                       whole batch's time, not per image; after warm_ms of warm-up. A batch-1
-//                       sample is the mean of as many runs as span about 2 ms (browsers round
+//                       sample is the mean of as many runs as span about 8 ms (browsers round
 //                       their clock to 0.1 ms or coarser)
 //   weight_bytes        as the engine stores the weights (api::variant_session)
 //   macs                of the model the variant runs (models::analyze, paper convention)

@@ -264,10 +264,10 @@ bool quant_lab::tick(double budget_ms) {
             qs_->run();
             ++warm_runs_;
             if (now_ms() - warm_start_ >= warmup_ms && ++timing_runs_ >= 10) {
-                // A sample times as many runs of each engine as span about 2 ms together:
+                // A sample times as many runs of each engine as span about 8 ms together:
                 // browsers round their clock to 0.1 ms or coarser.
                 const double per_pair = (now_ms() - warm_start_) / warm_runs_;
-                reps_ = std::clamp(static_cast<int>(std::ceil(2.0 / std::max(per_pair, 1e-3))), 1, 1000);
+                reps_ = std::clamp(static_cast<int>(std::ceil(8.0 / std::max(per_pair, 1e-3))), 1, 1000);
                 timing_runs_ = 0;
                 phase_ = phase::timing;
             }

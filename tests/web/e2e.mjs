@@ -336,7 +336,7 @@ async function testResults(page, label, prefix) {
   await page.evaluate(() => edgestudy.ui.set({ panel: 'results', lang: 'en' }));
   const f0 = await page.evaluate(() => edgestudy.ui.get().frame);
   const t0 = Date.now();
-  const r = await page.evaluate(() => edgestudy.ui.set({ results: { action: 'run', runs: 10, runs_b32: 2, warmup_ms: 200 } }));
+  const r = await page.evaluate(() => edgestudy.ui.set({ results: { action: 'run', runs: 5, runs_b32: 1, warmup_ms: 100 } }));
   check(r.ok === true, `${label}: comparison starts (${JSON.stringify(r)})`);
   await page.waitForFunction(() => !edgestudy.ui.get().results.busy, null, { timeout: 900_000, polling: 500 });
   const s = (await page.evaluate(() => edgestudy.ui.get())).results;
