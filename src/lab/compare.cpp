@@ -72,6 +72,7 @@ struct compare_job::work {
     api::variant_session s1, s32, sparse;
     double warm_start = 0;
     int warm_runs = 0;
+    double warm_run_ms = 0;
     int reps = 1;
     bool s32_ready = false;  // runs per batch-1 sample: browsers round timers to 0.1 ms or coarser
     std::vector<double> t1, t32, ts;
@@ -232,17 +233,20 @@ void compare_job::advance() {
         c.phase = "warmup";
         return;
     }
-    case work::step::warmup:
+    case work::step::warmup: {
+        const double r0 = now_ms();
         w.s1.run();
+        w.warm_run_ms = now_ms() - r0;  // the last warm run alone (frames pass between slices)
         if (++w.warm_runs >= 5 && now_ms() - w.warm_start >= opt_.warm_ms) {
             // Each batch-1 sample times enough runs to span about 8 ms, far above the timer's
             // resolution, and reports their mean.
-            const double per_run = (now_ms() - w.warm_start) / w.warm_runs;
-            w.reps = std::clamp(static_cast<int>(std::ceil(8.0 / std::max(per_run, 1e-3))), 1, 1000);
+            const double per_run = w.warm_run_ms;
+            w.reps = std::clamp(static_cast<int>(std::ceil(8.0 / std::max(per_run, 0.02))), 1, 400);
             w.at = work::step::batch1;
             c.phase = "batch1";
         }
         return;
+    }
     case work::step::batch1: {
         const double t0 = now_ms();
         for (int i = 0; i < w.reps; ++i) w.s1.run();

@@ -259,19 +259,22 @@ bool quant_lab::tick(double budget_ms) {
                 phase_ = phase::warmup;
             }
             break;
-        case phase::warmup:
+        case phase::warmup: {
+            const double r0 = now_ms();
             fs_->run();
             qs_->run();
+            warm_pair_ms_ = now_ms() - r0;  // the last pair alone (frames pass between slices)
             ++warm_runs_;
             if (now_ms() - warm_start_ >= warmup_ms && ++timing_runs_ >= 10) {
                 // A sample times as many runs of each engine as span about 8 ms together:
                 // browsers round their clock to 0.1 ms or coarser.
-                const double per_pair = (now_ms() - warm_start_) / warm_runs_;
-                reps_ = std::clamp(static_cast<int>(std::ceil(8.0 / std::max(per_pair, 1e-3))), 1, 1000);
+                const double per_pair = warm_pair_ms_;
+                reps_ = std::clamp(static_cast<int>(std::ceil(8.0 / std::max(per_pair, 0.02))), 1, 400);
                 timing_runs_ = 0;
                 phase_ = phase::timing;
             }
             break;
+        }
         case phase::timing: {
             // Interleaved, so both engines see the same machine load.
             double a = now_ms();

@@ -156,6 +156,7 @@ private:
     std::unique_ptr<engine::session> fs_;
     std::unique_ptr<quant::qsession> qs_;
     int timing_runs_ = 0, warm_runs_ = 0, reps_ = 1;
+    double warm_pair_ms_ = 0;
     double warm_start_ = 0;
     qat_lab_settings qat_settings_;
     qat_lab_results qres_;
