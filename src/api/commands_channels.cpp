@@ -27,33 +27,9 @@ namespace es::api {
 
 namespace {
 
-struct loaded {
-    engine::model m;
-    json description;
-};
-
-std::optional<loaded> load_trained(const json& args, std::string* err) {
-    const std::string name = args.value("model", "");
-    auto path = models::resolve_model(name, err);
-    if (!path) return std::nullopt;
-    if (!std::ifstream(*path).good()) {
-        *err = "unknown model \"" + name + "\": neither a tiny preset (" + model_arg_help +
-               ") nor a weights file that can be opened";
-        return std::nullopt;
-    }
-    auto file = engine::weights_load_file(*path, err);
-    if (!file) return std::nullopt;
-    if (file->description.value("folded", false)) {
-        *err = *path + ": a folded (optimized) file cannot be channel-pruned and fine-tuned: use the plain weights file";
-        return std::nullopt;
-    }
-    std::string why;
-    auto m = models::model_from_file(*file, &why);
-    if (!m) {
-        *err = *path + ": " + why;
-        return std::nullopt;
-    }
-    return loaded{std::move(*m), file->description};
+std::optional<source_model> load_trained(const json& args, std::string* err) {
+    return load_source_model(
+        args, "a folded (optimized) file cannot be channel-pruned and fine-tuned: use the plain weights file", err);
 }
 
 // Median batch-1 latency of two models, run alternately after a shared warm-up (as

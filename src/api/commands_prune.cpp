@@ -39,34 +39,9 @@ std::string bar_line(const char* what, double frac, const std::string& tail) {
     return buf + tail;
 }
 
-struct source_model {
-    engine::model m;
-    std::string arch;
-    models::arch_options options;
-};
 std::optional<source_model> load_source(const json& args, std::string* err) {
-    const std::string name = args.value("model", "");
-    auto path = models::resolve_model(name, err);
-    if (!path) return std::nullopt;
-    if (!std::ifstream(*path).good()) {
-        *err = "unknown model \"" + name + "\": neither a tiny preset (" + model_arg_help +
-               ") nor a weights file that can be opened";
-        return std::nullopt;
-    }
-    auto file = engine::weights_load_file(*path, err);
-    if (!file) return std::nullopt;
-    if (file->description.value("folded", false)) {
-        *err = *path + ": a folded file (batch norm folded, e.g. a QAT file) cannot be pruned here: use its source model";
-        return std::nullopt;
-    }
-    std::string why;
-    auto desc = models::parse_description(file->description, &why);
-    auto m = desc ? models::model_from_file(*file, &why) : std::nullopt;
-    if (!m) {
-        *err = *path + ": " + why;
-        return std::nullopt;
-    }
-    return source_model{std::move(*m), desc->first, desc->second};
+    return load_source_model(args, "a folded file (batch norm folded, e.g. a QAT file) cannot be pruned here: use its source model",
+                             err);
 }
 
 json layers_json(const prune::sparsity_report& r) {

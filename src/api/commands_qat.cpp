@@ -40,31 +40,7 @@ std::string progress_line(const quant::qat_progress& p) {
 }
 
 // The trained model of args["model"] with the architecture and options that rebuild it.
-struct source_model {
-    engine::model m;
-    std::string arch;
-    models::arch_options options;
-};
-std::optional<source_model> load_source(const json& args, std::string* err) {
-    const std::string name = args.value("model", "");
-    auto path = models::resolve_model(name, err);
-    if (!path) return std::nullopt;
-    if (!std::ifstream(*path).good()) {
-        *err = "unknown model \"" + name + "\": neither a tiny preset (" + model_arg_help +
-               ") nor a weights file that can be opened";
-        return std::nullopt;
-    }
-    auto file = engine::weights_load_file(*path, err);
-    if (!file) return std::nullopt;
-    std::string why;
-    auto desc = models::parse_description(file->description, &why);
-    auto m = desc ? models::model_from_file(*file, &why) : std::nullopt;
-    if (!m) {
-        *err = *path + ": " + why;
-        return std::nullopt;
-    }
-    return source_model{std::move(*m), desc->first, desc->second};
-}
+std::optional<source_model> load_source(const json& args, std::string* err) { return load_source_model(args, nullptr, err); }
 
 json cmd_qat(const json& args) {
     const auto t0 = std::chrono::steady_clock::now();

@@ -3,7 +3,34 @@
 #include "models/model_file.h"
 #include "models/shipped.h"
 
+#include <fstream>
+
 namespace es::api {
+
+std::optional<source_model> load_source_model(const json& args, const char* folded_refusal, std::string* err) {
+    const std::string name = args.value("model", "");
+    auto path = models::resolve_model(name, err);
+    if (!path) return std::nullopt;
+    if (!std::ifstream(*path).good()) {
+        *err = "unknown model \"" + name + "\": neither a tiny preset (" + model_arg_help +
+               ") nor a weights file that can be opened";
+        return std::nullopt;
+    }
+    auto file = engine::weights_load_file(*path, err);
+    if (!file) return std::nullopt;
+    if (folded_refusal && file->description.value("folded", false)) {
+        *err = *path + ": " + folded_refusal;
+        return std::nullopt;
+    }
+    std::string why;
+    auto desc = models::parse_description(file->description, &why);
+    auto m = desc ? models::model_from_file(*file, &why) : std::nullopt;
+    if (!m) {
+        *err = *path + ": " + why;
+        return std::nullopt;
+    }
+    return source_model{std::move(*m), desc->first, desc->second, file->description};
+}
 
 std::vector<arg_spec> model_arg_specs(bool arch_required) {
     return {

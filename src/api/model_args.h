@@ -20,6 +20,17 @@ models::arch_options options_from_args(const json& args);
 std::optional<engine::model> build_model_from_args(const json& args, std::string* error);
 // Loads args["model"]: a tiny preset's NAME (its shipped trained weights) or a weights file.
 std::optional<engine::model> load_model_arg(const json& args, std::string* error);
+// args["model"] with what rebuilds it: the architecture, its options and the file's description
+// (for the commands that fine-tune a model and save the result). When `folded_refusal` is given,
+// a folded file (batch norm folded, e.g. a QAT file) is refused with "<path>: " + it.
+struct source_model {
+    engine::model m;
+    std::string arch;
+    models::arch_options options;
+    nlohmann::json description;
+};
+std::optional<source_model> load_source_model(const json& args, const char* folded_refusal, std::string* error);
+
 // The help text of a --model NAME|FILE argument.
 inline constexpr const char* model_arg_help =
     "a tiny preset's name (its shipped trained weights: tiny_mobilenet_v1, tiny_mobilenet_v2, tiny_mobilenet_v3, "
