@@ -9,6 +9,7 @@
 
 #include "data/fashion_mnist.h"
 #include "engine/weights_io.h"
+#include "lab/prune_lab.h"
 #include "models/model_file.h"
 #include "models/shipped.h"
 #include "prune/finetune.h"
@@ -122,16 +123,13 @@ json cmd_sensitivity(const json& args, source_model& src, data_sets& d, clock_ty
     prune::sensitivity_scan s;
     if (auto e = s.start(src.m, d.test, o); !e.empty()) return make_error(e);
     while (s.step())
-        report_progress(bar_line("sensitivity", static_cast<double>(s.evaluated()) / s.total(),
+        report_progress(bar_line("sensitivity", s.fraction_done(),
                                  std::to_string(s.evaluated()) + "/" + std::to_string(s.total()) + " evaluations"),
                         s.done());
-    const auto& r = s.result();
-    json rows = json::array();
-    for (const auto& row : r.rows)
-        rows.push_back({{"layer", row.layer}, {"kind", row.kind}, {"count", row.count}, {"accuracy", row.accuracy}});
-    return {{"model", args["model"]}, {"arch", src.arch}, {"mode", "sensitivity"}, {"levels", r.levels},
-            {"accuracy_dense", r.dense_accuracy}, {"layers", rows}, {"subset", d.subset}, {"n", r.n},
-            {"seconds", std::chrono::duration<double>(clock_type::now() - t0).count()}};
+    json j = lab::to_json(s.result());
+    j.update({{"model", args["model"]}, {"arch", src.arch}, {"mode", "sensitivity"}, {"subset", d.subset},
+              {"seconds", std::chrono::duration<double>(clock_type::now() - t0).count()}});
+    return j;
 }
 
 json cmd_lottery(const json& args, source_model& src, data_sets& d, clock_type::time_point t0) {
@@ -163,22 +161,14 @@ json cmd_lottery(const json& args, source_model& src, data_sets& d, clock_type::
                                  "round " + std::to_string(rr.round) + "/" + std::to_string(o.rounds)),
                         L.done());
     }
-    json rounds = json::array();
-    for (const auto& r : L.result().rounds) {
-        json j = {{"round", r.round}, {"sparsity", r.sparsity}, {"accuracy_rewind", r.accuracy_rewind},
-                  {"final_loss_rewind", r.final_loss_rewind}};
-        if (r.round > 0) {
-            j["accuracy_reinit"] = r.accuracy_reinit;
-            j["final_loss_reinit"] = r.final_loss_reinit;
-        }
-        rounds.push_back(j);
-    }
-    return {{"model", args["model"]}, {"arch", src.arch}, {"mode", "lottery"}, {"init_seed", args.value("seed", 1)},
-            {"reinit_seed", args.value("seed", 1) + 1000}, {"rate", o.rate}, {"rounds", rounds},
-            {"method", o.global ? "global" : "magnitude"}, {"steps", o.train.max_steps}, {"batch", o.train.batch},
-            {"lr", o.train.lr}, {"train_images", o.train.limit > 0 ? std::min(o.train.limit, d.train.count) : d.train.count},
-            {"subset", d.subset}, {"n", L.result().n},
-            {"seconds", std::chrono::duration<double>(clock_type::now() - t0).count()}};
+    json j = lab::to_json(L.result());
+    j.update({{"model", args["model"]}, {"arch", src.arch}, {"mode", "lottery"}, {"init_seed", args.value("seed", 1)},
+              {"reinit_seed", args.value("seed", 1) + 1000}, {"rate", o.rate},
+              {"method", o.global ? "global" : "magnitude"}, {"steps", o.train.max_steps}, {"batch", o.train.batch},
+              {"lr", o.train.lr},
+              {"train_images", o.train.limit > 0 ? std::min(o.train.limit, d.train.count) : d.train.count},
+              {"subset", d.subset}, {"seconds", std::chrono::duration<double>(clock_type::now() - t0).count()}});
+    return j;
 }
 
 json cmd_prune(const json& args) {

@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
                    "\"signed\":true,\"symmetric\":true,\"value\":2}'");
     std::string prune;
     cli.add_option("--prune", prune,
-                   "A Pruning panel request as JSON, e.g. '{\"model\":\"tiny_mobilenet_v2\",\"layer\":\"block3.project\"}'");
+                   "A Pruning panel request as JSON, e.g. '{\"model\":\"tiny_mobilenet_v2\",\"layer\":\"block3.project\"}' "
+                   "or '{\"sensitivity\":{\"model\":\"tiny_mobilenet_v2\"}}' (with --wait-lab the screenshot waits for its job)");
     std::string results;
     cli.add_option("--results", results,
                    "A Results panel request as JSON, e.g. '{\"models\":[\"tiny_mobilenet_v3\"],\"action\":\"run\"}' "
@@ -117,6 +118,7 @@ int main(int argc, char** argv) {
         if (wait_lab && es::ui::models_lab_state(app.st).value("job", std::string("none")) != "none") continue;
         if (wait_lab && es::ui::quant_lab_state(app.st).value("phase", std::string("idle")) != "idle") continue;
         if (wait_lab && es::ui::results_state(app.st).value("busy", false)) continue;
+        if (wait_lab && es::ui::pruning_state(app.st).value("job", std::string("idle")) != "idle") continue;
         if (frames > 0 && n + 1 >= frames) {
             if (!screenshot.empty()) {
                 int w = 0, h = 0;

@@ -3,13 +3,18 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 
 namespace es::prune {
 
 std::string check_options(const lottery_options& o) {
     if (o.rounds < 1 || o.rounds > 20) return "rounds must be from 1 to 20, got " + std::to_string(o.rounds);
-    if (!(o.rate > 0.0 && o.rate < 1.0)) return "rate must be in (0, 1), got " + std::to_string(o.rate);
+    if (!(o.rate > 0.0 && o.rate < 1.0)) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%g", o.rate);
+        return std::string("rate must be in (0, 1), got ") + buf;
+    }
     if (o.train.max_steps < 1) return "steps must be at least 1";
     if (o.train.batch < 1) return "batch must be at least 1";
     if (!(o.train.lr > 0.0f)) return "lr must be greater than 0";
@@ -33,7 +38,9 @@ struct lottery_run::impl {
     train::trainer t;
     int round = 0;
     int arm = 0;  // 0: rewind (round 0: dense), 1: reinit
-    bool running = false, finished = false;
+    bool running = false, evaluating = false, finished = false;
+    engine::model trained;  // the run just trained, while it is evaluated
+    train::evaluator ev;
     long long steps_done = 0, steps_all = 0;
     lottery_result r;
     std::chrono::steady_clock::time_point t0;
@@ -50,16 +57,23 @@ struct lottery_run::impl {
         running = true;
         return "";
     }
-    std::string finish_run() {  // evaluate, record, move to the next run (pruning at a round's start)
+    // The trained run is evaluated batch by batch (one batch per step) before it is recorded.
+    std::string finish_training() {
         running = false;
-        engine::model m = t.model();
-        const double acc = train::evaluate(m, *test, o.eval_limit).accuracy;
+        trained = t.model();
+        if (auto e = ev.start(trained, *test, o.eval_limit); !e.empty()) return e;
+        evaluating = true;
+        return "";
+    }
+    std::string finish_run() {  // record, move to the next run (pruning at a round's start)
+        evaluating = false;
+        const double acc = ev.result().accuracy;
         lottery_round& lr = r.rounds.back();
         if (arm == 0) {
             lr.accuracy_rewind = acc;
             lr.loss_rewind = t.step_loss();
             lr.final_loss_rewind = tail_mean(lr.loss_rewind);
-            ticket = std::move(m);
+            ticket = std::move(trained);
         } else {
             lr.accuracy_reinit = acc;
             lr.loss_reinit = t.step_loss();
@@ -129,20 +143,29 @@ std::string lottery_run::start(const engine::model& init, const engine::model& r
 bool lottery_run::step() {
     impl& s = *p_;
     if (done()) return false;
+    std::string err;
     if (s.running) {
         s.t.step();
         ++s.steps_done;
-        if (s.t.done())
-            if (auto e = s.finish_run(); !e.empty()) s.finished = true;  // cannot happen with checked options
+        if (s.t.done()) err = s.finish_training();
+    } else if (s.evaluating) {
+        s.ev.step();
+        if (s.ev.done()) err = s.finish_run();
     }
+    if (!err.empty()) s.finished = true;  // cannot happen with checked options
     s.r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s.t0).count();
     return true;
 }
 
 bool lottery_run::done() const { return !p_->train || p_->finished; }
 double lottery_run::fraction_done() const {
-    return p_->steps_all ? static_cast<double>(p_->steps_done) / static_cast<double>(p_->steps_all) : 0.0;
+    if (p_->finished) return 1.0;
+    return p_->steps_all ? std::min(0.999, static_cast<double>(p_->steps_done) / static_cast<double>(p_->steps_all)) : 0.0;
 }
+int lottery_run::current_round() const { return p_->round; }
+int lottery_run::current_arm() const { return p_->arm; }
+bool lottery_run::evaluating() const { return p_->evaluating; }
+const std::vector<float>& lottery_run::current_loss() const { return p_->t.step_loss(); }
 const lottery_result& lottery_run::result() const { return p_->r; }
 
 lottery_result run_lottery(const engine::model& init, const engine::model& reinit, const data::dataset& train,

@@ -5,7 +5,7 @@
 //   es::prune::lottery_options o;  o.rounds = 3;  o.rate = 0.5;  o.train.max_steps = 200;
 //   es::prune::lottery_run L;
 //   if (auto e = L.start(init, reinit, train_set, test_set, o); !e.empty()) fail(e);
-//   while (!L.done()) { L.step(); draw(L.result()); }      // one training step (or evaluation) per call
+//   while (!L.done()) { L.step(); draw(L.result()); }      // one training step (or test batch) per call
 //
 // Procedure (every training run: o.train, max_steps steps, the same seed, so the two arms of a
 // round see the same batches):
@@ -46,7 +46,8 @@ std::string check_options(const lottery_options& o);
 struct lottery_round {
     int round = 0;
     double sparsity = 0.0;          // of the prunable weights (measured)
-    double accuracy_rewind = 0.0;   // the ticket: init weights under the mask, trained
+    // -1 until that arm is trained and evaluated.
+    double accuracy_rewind = -1.0;  // the ticket: init weights under the mask, trained
     double accuracy_reinit = -1.0;  // random re-initialization under the mask (round 0: none)
     double final_loss_rewind = 0.0, final_loss_reinit = 0.0;  // mean of the last tenth of steps
     std::vector<float> loss_rewind, loss_reinit;              // every step
@@ -70,6 +71,13 @@ public:
     bool done() const;
     double fraction_done() const;
     const lottery_result& result() const;
+    // Where the run is: the round, the arm (0: the rewound ticket, or round 0's dense model;
+    // 1: the random re-initialization), whether its test evaluation is under way, and the
+    // training loss of its steps so far.
+    int current_round() const;
+    int current_arm() const;
+    bool evaluating() const;
+    const std::vector<float>& current_loss() const;
 
 private:
     struct impl;

@@ -39,19 +39,10 @@ std::string sensitivity_scan::start(const engine::model& trained, const data::da
     return "";
 }
 
-bool sensitivity_scan::step() {
-    if (done()) return false;
-    const int k = next_++;
-    if (k == 0) {
-        r_.dense_accuracy = train::evaluate(m_, *d_, o_.eval_limit, o_.batch).accuracy;
-        for (auto& row : r_.rows)
-            for (std::size_t j = 0; j < o_.levels.size(); ++j)
-                if (o_.levels[j] == 0.0) row.accuracy[j] = r_.dense_accuracy;
-        return true;
-    }
+std::string sensitivity_scan::begin(int k) {
+    if (k == 0) return ev_.start(m_, *d_, o_.eval_limit, o_.batch);
     const std::size_t li = static_cast<std::size_t>(k - 1) / o_.levels.size();
     const std::size_t j = static_cast<std::size_t>(k - 1) % o_.levels.size();
-    if (o_.levels[j] == 0.0) return true;  // shared dense result
     const layer& l = layers_[li];
     engine::model pm = m_;
     std::vector<std::size_t> idx(l.count);
@@ -62,8 +53,47 @@ bool sensitivity_scan::step() {
         return std::fabs(m_.weights[a]) < std::fabs(m_.weights[b]);
     });
     for (std::size_t i = 0; i < kprune; ++i) pm.weights[idx[i]] = 0.0f;
-    r_.rows[li].accuracy[j] = train::evaluate(pm, *d_, o_.eval_limit, o_.batch).accuracy;
+    return ev_.start(pm, *d_, o_.eval_limit, o_.batch);
+}
+
+bool sensitivity_scan::step() {
+    if (done()) return false;
+    const int k = next_;
+    if (!evaluating_) {
+        // A layer's level 0 is the dense result, already recorded.
+        if (k > 0 && o_.levels[static_cast<std::size_t>(k - 1) % o_.levels.size()] == 0.0) {
+            ++next_;
+            return true;
+        }
+        if (!begin(k).empty()) {  // the trained model ran at start(); a pruned copy runs the same
+            ++next_;
+            return true;
+        }
+        evaluating_ = true;
+    }
+    ev_.step();
+    if (!ev_.done()) return true;
+    evaluating_ = false;
+    const double acc = ev_.result().accuracy;
+    ++next_;
+    if (k == 0) {
+        r_.dense_accuracy = acc;
+        for (auto& row : r_.rows)
+            for (std::size_t j = 0; j < o_.levels.size(); ++j)
+                if (o_.levels[j] == 0.0) row.accuracy[j] = acc;
+        return true;
+    }
+    const std::size_t li = static_cast<std::size_t>(k - 1) / o_.levels.size();
+    const std::size_t j = static_cast<std::size_t>(k - 1) % o_.levels.size();
+    r_.rows[li].accuracy[j] = acc;
     return true;
+}
+
+double sensitivity_scan::fraction_done() const {
+    if (total_ == 0) return 0.0;
+    double f = next_;
+    if (evaluating_ && ev_.total() > 0) f += static_cast<double>(ev_.evaluated()) / ev_.total();
+    return std::min(1.0, f / total_);
 }
 
 sensitivity_result run_sensitivity(const engine::model& trained, const data::dataset& test,

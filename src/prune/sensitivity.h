@@ -4,14 +4,16 @@
 //
 //   es::prune::sensitivity_scan s;
 //   if (auto e = s.start(trained, test_set, {}); !e.empty()) fail(e);
-//   while (!s.done()) { s.step(); draw(s.result()); }   // one (layer, level) evaluation per step
+//   while (!s.done()) { s.step(); draw(s.result()); }   // one test batch per step
 //
-// Level 0 is the dense model for every layer: it is evaluated once (the first step) and shared.
+// Evaluation 0 is the dense model, shared by every layer's level 0; then each (layer, level > 0).
+// A step evaluates one batch of one of them, so a page can run the scan in frame-sized slices.
 #pragma once
 
 #include "data/fashion_mnist.h"
 #include "engine/model.h"
 #include "prune/masks.h"
+#include "train/trainer.h"
 
 #include <string>
 #include <vector>
@@ -43,10 +45,11 @@ class sensitivity_scan {
 public:
     // Keeps a pointer to `test`: it must outlive the scan. "" or why not.
     std::string start(const engine::model& trained, const data::dataset& test, const sensitivity_options& o);
-    bool step();  // the next evaluation; false when all are done
+    bool step();  // the next test batch; false when all are done
     bool done() const { return next_ >= total_; }
-    int evaluated() const { return next_; }
+    int evaluated() const { return next_; }  // finished evaluations
     int total() const { return total_; }
+    double fraction_done() const;            // batches included
     const sensitivity_result& result() const { return r_; }
 
 private:
@@ -56,6 +59,9 @@ private:
     std::vector<layer> layers_;
     sensitivity_result r_;
     int next_ = 0, total_ = 0;
+    train::evaluator ev_;  // of evaluation next_, while `evaluating_`
+    bool evaluating_ = false;
+    std::string begin(int k);  // starts evaluation k (or records a shared level 0)
 };
 
 sensitivity_result run_sensitivity(const engine::model& trained, const data::dataset& test,

@@ -161,6 +161,7 @@ void app_frame(app_state& st) {
     models_lab_tick(st);  // the Model lab's jobs advance every frame, whichever tab is open
     quant_lab_tick(st);   // so does the Quantization panel's measurement
     results_tick(st);     // and the Results panel's comparison
+    pruning_tick(st);     // and the Pruning panel's sensitivity scan or lottery ticket
 
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(io.DisplaySize);

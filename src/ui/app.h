@@ -142,8 +142,12 @@ nlohmann::json quantization_apply(app_state& st, const nlohmann::json& request);
 
 // The Pruning & Sparsity panel (panels/panel_pruning.cpp): its state (the open tab, the 2:4
 // visualizer's model, layer, window and its first row's weights/mask/values/indices) and a
-// "prune" request {"tab": "sparse24", "model", "layer", "row", "group", "dtype": "fp32"|"fp16"|"int8"}
-// (a refused one changes nothing).
+// "prune" request {"tab": "sparse24"|"sensitivity"|"lottery"|"measured", "model", "layer", "row",
+// "group", "dtype": "fp32"|"fp16"|"int8"} (a refused one changes nothing), or a job request
+// {"sensitivity": {"model", "levels": [..], "eval_limit", "skip_depthwise", "action": "run"|"cancel"}}
+// or {"lottery": {"model", "rounds", "rate", "steps", "batch", "lr", "seed", "global", "eval_limit",
+// "train_limit", "action"}} (with "tab" at most); pruning_tick advances the job within a frame budget.
+void pruning_tick(app_state& st);
 nlohmann::json pruning_state(const app_state& st);
 nlohmann::json pruning_apply(app_state& st, const nlohmann::json& request);
 

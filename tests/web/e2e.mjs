@@ -30,6 +30,11 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--enable-
   '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--use-gl=angle', '--use-angle=swiftshader'];
 
+// E2E_ONLY=pruning,results (names of the single-file page's lab tests) skips the other labs
+// while working on one; the full run (ctest, ./build.sh test) sets nothing and runs them all.
+const only = process.env.E2E_ONLY ? process.env.E2E_ONLY.split(',') : null;
+const want = (name) => !only || only.includes(name);
+
 let passed = 0, failed = 0;
 const failures = [];
 function check(cond, what) {
@@ -327,6 +332,80 @@ async function testPruning(page, label, prefix) {
   const after = (await page.evaluate(() => edgestudy.ui.get())).prune;
   check(bad.every((b) => typeof b.error === 'string') && after.layer === s.layer && after.row === 3 && after.dtype === 'fp16',
     `${label}: bad prune requests answer errors, the view untouched (${bad.map((b) => b.error).join(' | ')})`);
+
+  await testPruneJobs(page, label, prefix);
+}
+
+function cliJson(cli, args) {
+  const cmd = cli.endsWith('.js') ? ['/usr/bin/node', [cli]] : [cli, []];
+  const r = spawnSync(cmd[0], [...cmd[1], ...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  try { return JSON.parse(r.stdout); } catch { return { error: `${cli}: ${r.stderr}` }; }
+}
+
+// The Pruning panel's Sensitivity and Lottery tabs: each job runs in the page in slices (frames
+// keep coming), its numbers equal the CLI's for the same experiment, and bad requests change
+// nothing.
+async function testPruneJobs(page, label, prefix) {
+  const idle = () => page.waitForFunction(() => edgestudy.ui.get().prune.job === 'idle', null, { timeout: 600_000, polling: 250 });
+  const sens = { model: 'tiny_mobilenet_v1', levels: [0, 0.5, 0.9], eval_limit: 100 };
+  const r = await page.evaluate((q) => edgestudy.ui.set({ prune: { sensitivity: q } }), sens);
+  const t0 = Date.now();
+  await idle();
+  let s = (await page.evaluate(() => edgestudy.ui.get())).prune;
+  const ss = s.sensitivity;
+  const cliArgs = ['prune', '--model', sens.model, '--sensitivity', '--levels', sens.levels.join(','), '--eval-limit', String(sens.eval_limit)];
+  const ref = cliJson(fs.existsSync(nativeCli) ? nativeCli : wasmCli, cliArgs);
+  const same = ref.layers && ss && ref.layers.length === ss.layers.length && ref.accuracy_dense === ss.accuracy_dense &&
+    ref.layers.every((l, i) => l.layer === ss.layers[i].layer && l.accuracy.every((a, j) => a === ss.layers[i].accuracy[j]));
+  check(r.ok === true && s.tab === 'sensitivity' && s.message === 'done' && same && s.frames_while_busy > 10,
+    `${label}: sensitivity scan in the page: ${ss ? ss.layers.length : 0} layers x ${sens.levels.length} levels equal the CLI's ` +
+    `(${fs.existsSync(nativeCli) ? 'native' : 'wasm'}), ${s.frames_while_busy} frames drawn in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  await frames(page, 3);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-prune-sensitivity.png`) });
+
+  const lot = { model: 'tiny_mobilenet_v3', rounds: 2, rate: 0.5, steps: 30, batch: 16, lr: 0.05, seed: 3, train_limit: 640, eval_limit: 100 };
+  const r2 = await page.evaluate((q) => edgestudy.ui.set({ prune: { lottery: q } }), lot);
+  // Mid-run: the panel shows the running job (the screenshot has the live loss curve).
+  await page.waitForFunction(() => { const p = edgestudy.ui.get().prune; return p.job !== 'lottery' || p.progress > 0.3; }, null, { timeout: 300_000, polling: 100 });
+  await page.screenshot({ path: path.join(outDir, `${prefix}-prune-lottery-running.png`) });
+  const t1 = Date.now();
+  await idle();
+  s = (await page.evaluate(() => edgestudy.ui.get())).prune;
+  const L = s.lottery;
+  const lref = cliJson(wasmCli, ['prune', '--model', lot.model, '--lottery', '--rounds', '2', '--rate', '0.5', '--steps', '30', '--batch', '16',
+                                 '--lr', '0.05', '--seed', '3', '--limit', '640', '--eval-limit', '100']);
+  const lsame = lref.rounds && L && lref.rounds.length === 3 && L.rounds.length === 3 &&
+    lref.rounds.every((x, i) => x.accuracy_rewind === L.rounds[i].accuracy_rewind && x.sparsity === L.rounds[i].sparsity &&
+                                (i === 0 || x.accuracy_reinit === L.rounds[i].accuracy_reinit));
+  check(r2.ok === true && s.tab === 'lottery' && s.message === 'done' && lsame && s.frames_while_busy > 10,
+    `${label}: lottery ticket in the page (2 rounds, 30 steps): rounds equal the wasm CLI's ` +
+    `(${L ? L.rounds.map((x) => `${(100 * x.sparsity).toFixed(0)}%: ${(100 * x.accuracy_rewind).toFixed(0)}/${x.accuracy_reinit === undefined ? '-' : (100 * x.accuracy_reinit).toFixed(0)}`).join(', ') : '?'}), ` +
+    `${s.frames_while_busy} frames in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  await frames(page, 3);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-prune-lottery.png`) });
+
+  // Cancel, and refusals that change nothing.
+  await page.evaluate(() => edgestudy.ui.set({ prune: { lottery: { steps: 400 } } }));
+  await frames(page, 2);
+  const c = await page.evaluate(() => edgestudy.ui.set({ prune: { lottery: { action: 'cancel' } } }));
+  await frames(page, 2);
+  const afterCancel = (await page.evaluate(() => edgestudy.ui.get())).prune;
+  check(c.ok === true && afterCancel.job === 'idle' && afterCancel.message === 'cancelled', `${label}: a running lottery ticket is cancelled`);
+  const bad = await page.evaluate(() => [
+    edgestudy.ui.set({ prune: { sensitivity: { levels: [0, 1] } } }),
+    edgestudy.ui.set({ prune: { sensitivity: { levels: [0.5, 0.2] } } }),
+    edgestudy.ui.set({ prune: { sensitivity: { model: 'nosuch' } } }),
+    edgestudy.ui.set({ prune: { sensitivity: { eval_limit: 'all' } } }),
+    edgestudy.ui.set({ prune: { lottery: { rate: 1 } } }),
+    edgestudy.ui.set({ prune: { lottery: { model: 'mobilenet_v2' } } }),
+    edgestudy.ui.set({ prune: { lottery: { rounds: 0 } } }),
+    edgestudy.ui.set({ prune: { lottery: { depth: 3 } } }),
+    edgestudy.ui.set({ prune: { lottery: {}, sensitivity: {} } }),
+  ]);
+  const afterBad = (await page.evaluate(() => edgestudy.ui.get())).prune;
+  check(bad.every((b) => typeof b.error === 'string') && afterBad.job === 'idle' &&
+        afterBad.sensitivity.layers.length === ss.layers.length && afterBad.sensitivity.model === sens.model,
+    `${label}: bad sensitivity/lottery requests answer errors, results untouched (${bad.map((b) => b.error).join(' | ')})`);
 }
 
 // The Results panel: the whole comparison (every shipped model x every variant) live in the
@@ -633,12 +712,12 @@ async function testPage(browser, url, origin, label, prefix) {
   check((await page.evaluate(() => edgestudy.ui.get().lang)) === 'en', `${label}: en-US browser defaults to English`);
   check((await page.evaluate(() => edgestudy.ui.get().shader_ok)) === true, `${label}: WebGL2 heatmap shader renders the right colours`);
   await testApi(page, label);
-  if (prefix === 'single') await testModelLab(page, label, prefix);
-  if (prefix === 'single') await testArchitectures(page, label, prefix);
-  if (prefix === 'single') await testQuantLab(page, label, prefix);
+  if (prefix === 'single' && want('modellab')) await testModelLab(page, label, prefix);
+  if (prefix === 'single' && want('architectures')) await testArchitectures(page, label, prefix);
+  if (prefix === 'single' && want('quantlab')) await testQuantLab(page, label, prefix);
   await testQuantCalc(page, label, prefix);
-  if (prefix === 'single') await testPruning(page, label, prefix);
-  if (prefix === 'single') await testResults(page, label, prefix);
+  if (prefix === 'single' && want('pruning')) await testPruning(page, label, prefix);
+  if (prefix === 'single' && want('results')) await testResults(page, label, prefix);
   await testPanels(page, label, prefix);
   await testKeyboard(page, label);
   await testResize(page, label);
