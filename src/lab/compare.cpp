@@ -1,6 +1,7 @@
 #include "lab/compare.h"
 
 #include "engine/bench.h"
+#include "lab/dsc_probe.h"
 #include "lab/model_lab.h"
 #include "models/analysis.h"
 #include "models/model_file.h"
@@ -64,7 +65,7 @@ double predicted_speedup(const std::string& variant, std::uint64_t dense_macs, s
 // The cell being measured: its model, variant, evaluators and sessions.
 struct compare_job::work {
     int cell = -1;
-    enum class step { load, accuracy, warmup, batch1, sparse, batch32 } at = step::load;
+    enum class step { load, accuracy, warmup, batch1, sparse, batch32, dsc } at = step::load;
     std::optional<engine::model> model;
     std::optional<api::variant_model> variant;
     train::evaluator fev;
@@ -76,6 +77,14 @@ struct compare_job::work {
     int reps = 1;
     bool s32_ready = false;  // runs per batch-1 sample: browsers round timers to 0.1 ms or coarser
     std::vector<double> t1, t32, ts;
+    // The depthwise-separable probe (fp32 cells): pair by pair, both blocks timed interleaved.
+    std::vector<dsc_pair> pairs;
+    std::size_t pair = 0;
+    bool pair_ready = false;
+    engine::session sep, std_conv;
+    int reps_sep = 1, reps_std = 1;
+    std::vector<double> t_sep, t_std;
+    double sum_sep = 0, sum_std = 0;
 };
 
 compare_job::compare_job() = default;
@@ -160,7 +169,10 @@ double compare_job::progress() const {
         case work::step::warmup: part = 0.6; break;
         case work::step::batch1: part = 0.7 + 0.1 * static_cast<double>(w_->t1.size()) / opt_.runs; break;
         case work::step::sparse: part = 0.8 + 0.1 * static_cast<double>(w_->ts.size()) / opt_.runs; break;
-        case work::step::batch32: part = 0.9 + 0.1 * static_cast<double>(w_->t32.size()) / opt_.runs_b32; break;
+        case work::step::batch32: part = 0.9 + 0.05 * static_cast<double>(w_->t32.size()) / opt_.runs_b32; break;
+        case work::step::dsc:
+            part = 0.95 + 0.05 * static_cast<double>(w_->pair) / static_cast<double>(std::max<std::size_t>(1, w_->pairs.size()));
+            break;
         }
     }
     const double remaining = static_cast<double>(queue_.size()) + (w_ ? 1.0 - part : 0.0);
@@ -291,6 +303,50 @@ void compare_job::advance() {
         w.t32.push_back(now_ms() - t0);
         if (static_cast<int>(w.t32.size()) < opt_.runs_b32) return;
         c.latency_ms_b32 = engine::median_of(w.t32);
+        if (c.variant == "fp32") w.pairs = find_dsc_pairs(*w.model);
+        if (w.pairs.empty()) return finish_cell(cell_status::done);
+        w.at = work::step::dsc;
+        c.phase = "dsc";
+        return;
+    }
+    case work::step::dsc: {
+        const dsc_pair& p = w.pairs[w.pair];
+        if (!w.pair_ready) {
+            if (auto e = w.sep.prepare(separable_block(p), 1); !e.empty()) return finish_cell(cell_status::failed, e);
+            if (auto e = w.std_conv.prepare(standard_block(p), 1); !e.empty()) return finish_cell(cell_status::failed, e);
+            engine::fill_bench_input(w.sep.input(), w.sep.input_count());
+            engine::fill_bench_input(w.std_conv.input(), w.std_conv.input_count());
+            // A few untimed runs, then as many runs per sample as span about 4 ms.
+            auto reps_for = [](engine::session& s) {
+                for (int i = 0; i < 3; ++i) s.run();
+                const double t0 = now_ms();
+                s.run();
+                return std::clamp(static_cast<int>(std::ceil(4.0 / std::max(now_ms() - t0, 0.01))), 1, 400);
+            };
+            w.reps_sep = reps_for(w.sep);
+            w.reps_std = reps_for(w.std_conv);
+            w.t_sep.clear();
+            w.t_std.clear();
+            w.pair_ready = true;
+            return;
+        }
+        const double t0 = now_ms();
+        for (int i = 0; i < w.reps_sep; ++i) w.sep.run();
+        const double t1 = now_ms();
+        for (int i = 0; i < w.reps_std; ++i) w.std_conv.run();
+        const double t2 = now_ms();
+        w.t_sep.push_back((t1 - t0) / w.reps_sep);
+        w.t_std.push_back((t2 - t1) / w.reps_std);
+        if (static_cast<int>(w.t_sep.size()) < std::clamp(opt_.runs, 1, 15)) return;
+        w.sum_sep += engine::median_of(w.t_sep);
+        w.sum_std += engine::median_of(w.t_std);
+        c.dsc_macs_separable += p.macs_separable;
+        c.dsc_macs_standard += p.macs_standard;
+        w.pair_ready = false;
+        if (++w.pair < w.pairs.size()) return;
+        c.dsc_pairs = static_cast<int>(w.pairs.size());
+        c.dsc_ms_separable = w.sum_sep;
+        c.dsc_ms_standard = w.sum_std;
         return finish_cell(cell_status::done);
     }
     }
@@ -324,7 +380,19 @@ nlohmann::json compare_job::rows_json() const {
                         {"measured_speedup", opt(c.measured_speedup)},
                         {"sparsity", c.sparsity},
                         {"latency_ms_b1_sparse_kernels", opt(c.latency_ms_b1_sparse)},
-                        {"sparse_weight_bytes", c.sparse_weight_bytes}});
+                        {"sparse_weight_bytes", c.sparse_weight_bytes},
+                        {"dsc_pairs", c.dsc_pairs},
+                        {"dsc_macs_separable", c.dsc_macs_separable},
+                        {"dsc_macs_standard", c.dsc_macs_standard},
+                        {"dsc_latency_ms_separable", opt(c.dsc_ms_separable)},
+                        {"dsc_latency_ms_standard", opt(c.dsc_ms_standard)},
+                        {"dsc_predicted_speedup", c.dsc_macs_separable
+                                                      ? nlohmann::json(static_cast<double>(c.dsc_macs_standard) /
+                                                                       static_cast<double>(c.dsc_macs_separable))
+                                                      : nlohmann::json(nullptr)},
+                        {"dsc_measured_speedup", c.dsc_ms_separable && *c.dsc_ms_separable > 0
+                                                     ? nlohmann::json(*c.dsc_ms_standard / *c.dsc_ms_separable)
+                                                     : nlohmann::json(nullptr)}});
     return {{"rows", rows}};
 }
 
@@ -358,6 +426,20 @@ std::string compare_job::markdown() const {
         o << "| " << c.model << " | " << c.variant << " | " << acc << " | " << num(c.latency_ms_b1, "%.3f") << " | "
           << num(c.latency_ms_b32, "%.3f") << " | " << c.weight_bytes << " | " << c.macs << " | "
           << num(c.predicted_speedup, "%.2fx") << " | " << num(c.measured_speedup, "%.2fx") << " |\n";
+    }
+    bool dsc = false;
+    for (const auto& c : cells_) dsc = dsc || (c.dsc_pairs > 0 && c.dsc_ms_separable);
+    if (dsc) {
+        o << "\n| model | depthwise-separable pairs | MACs separable | MACs standard | predicted speedup | "
+             "time separable (ms) | time standard (ms) | measured speedup |\n"
+          << "|---|---|---|---|---|---|---|---|\n";
+        for (const auto& c : cells_) {
+            if (c.dsc_pairs == 0 || !c.dsc_ms_separable) continue;
+            o << "| " << c.model << " | " << c.dsc_pairs << " | " << c.dsc_macs_separable << " | " << c.dsc_macs_standard
+              << " | " << num(static_cast<double>(c.dsc_macs_standard) / static_cast<double>(c.dsc_macs_separable), "%.2fx")
+              << " | " << num(c.dsc_ms_separable, "%.3f") << " | " << num(c.dsc_ms_standard, "%.3f") << " | "
+              << num(*c.dsc_ms_standard / *c.dsc_ms_separable, "%.2fx") << " |\n";
+        }
     }
     return o.str();
 }

@@ -26,6 +26,12 @@
 //                       MACs" claim counts); the latency is the dense kernel's (the default
 //                       engine), and with 30% zeros or more also latency_ms_b1_sparse_kernels:
 //                       the same weights on the 2:4 / CSR kernels (engine::sparse_options)
+//   fp32 cells, dsc_*   the depthwise-separable claim on the model's real layers
+//                       (lab/dsc_probe.h): every depthwise conv + pointwise conv pair and the
+//                       standard KxK conv it replaces, each timed alone at batch 1 (medians of
+//                       min(runs, 15) samples, summed over the pairs); dsc_predicted_speedup =
+//                       standard MACs / separable MACs, dsc_measured_speedup = standard time /
+//                       separable time. A model without pairs has dsc_pairs 0 and nulls
 #pragma once
 
 #include "api/variants.h"
@@ -67,6 +73,10 @@ struct compare_cell {
     double sparsity = 0;                          // zero conv/fc weights (pruned variants)
     std::optional<double> latency_ms_b1_sparse;   // batch 1 on the sparse kernels (sparsity >= 0.3)
     std::size_t sparse_weight_bytes = 0;          // stored in the sparse kernels' formats
+    // fp32 cells: depthwise-separable pairs against standard convs (see above).
+    int dsc_pairs = 0;
+    std::uint64_t dsc_macs_separable = 0, dsc_macs_standard = 0;
+    std::optional<double> dsc_ms_separable, dsc_ms_standard;
 };
 
 // The claim a variant's predicted speedup comes from (see above).

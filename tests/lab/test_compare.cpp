@@ -32,6 +32,14 @@ TEST_CASE("compare job: cells measured in slices, accuracy equal to eval, speedu
         CHECK(*c.accuracy == doctest::Approx(e["accuracy"].get<double>()));
         CHECK(c.weight_bytes == e["weight_bytes"].get<std::size_t>());
     }
+    // The fp32 cell timed the model's depthwise-separable pairs against standard convs.
+    const auto& f = j.cells()[0];
+    CHECK(f.dsc_pairs >= 4);
+    CHECK(f.dsc_macs_standard > 4 * f.dsc_macs_separable);
+    CHECK(f.dsc_ms_separable.value_or(0) > 0);
+    CHECK(f.dsc_ms_standard.value_or(0) > *f.dsc_ms_separable);  // fewer MACs and faster, by a wide margin here
+    CHECK(j.cells()[1].dsc_pairs == 0);                          // only fp32 cells carry it
+    CHECK(j.markdown().find("depthwise-separable pairs") != std::string::npos);
     CHECK(j.cells()[0].predicted_speedup == 1.0);
     CHECK(j.cells()[1].predicted_speedup == 4.0);
     CHECK(j.cells()[0].measured_speedup.value_or(0) == doctest::Approx(1.0));
@@ -39,8 +47,10 @@ TEST_CASE("compare job: cells measured in slices, accuracy equal to eval, speedu
     const auto rows = j.rows_json()["rows"];
     REQUIRE(rows.size() == 2);
     for (const char* k : {"model", "variant", "accuracy", "latency_ms_b1", "latency_ms_b32", "weight_bytes", "macs",
-                          "predicted_speedup", "measured_speedup"})
+                          "predicted_speedup", "measured_speedup", "dsc_pairs", "dsc_predicted_speedup", "dsc_measured_speedup"})
         CHECK_MESSAGE(rows[1].contains(k), k);
+    CHECK(rows[0]["dsc_measured_speedup"].is_number());
+    CHECK(rows[1]["dsc_measured_speedup"].is_null());
     CHECK(j.csv().find("tiny_mobilenet_v3,int8,done,") != std::string::npos);
     CHECK(j.markdown().find("| tiny_mobilenet_v3 | int8 |") != std::string::npos);
 
