@@ -31,15 +31,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-std::string bar_line(const char* what, double frac, const std::string& tail) {
-    const int width = 24, filled = static_cast<int>(std::clamp(frac, 0.0, 1.0) * width);
-    std::string bar(static_cast<std::size_t>(filled), '#');
-    bar.append(static_cast<std::size_t>(width - filled), '.');
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%s [%s] %3.0f%%  ", what, bar.c_str(), 100.0 * frac);
-    return buf + tail;
-}
-
 std::optional<source_model> load_source(const json& args, std::string* err) {
     return load_source_model(args, "a folded file (batch norm folded, e.g. a QAT file) cannot be pruned here: use its source model",
                              err);
@@ -123,7 +114,7 @@ json cmd_sensitivity(const json& args, source_model& src, data_sets& d, clock_ty
     prune::sensitivity_scan s;
     if (auto e = s.start(src.m, d.test, o); !e.empty()) return make_error(e);
     while (s.step())
-        report_progress(bar_line("sensitivity", s.fraction_done(),
+        report_progress(progress_bar_line("sensitivity", s.fraction_done(),
                                  std::to_string(s.evaluated()) + "/" + std::to_string(s.total()) + " evaluations"),
                         s.done());
     json j = lab::to_json(s.result());
@@ -157,7 +148,7 @@ json cmd_lottery(const json& args, source_model& src, data_sets& d, clock_type::
     if (auto e = L.start(*init, *reinit, d.train, d.test, o); !e.empty()) return make_error(e);
     while (L.step()) {
         const auto& rr = L.result().rounds.back();
-        report_progress(bar_line("lottery", L.fraction_done(),
+        report_progress(progress_bar_line("lottery", L.fraction_done(),
                                  "round " + std::to_string(rr.round) + "/" + std::to_string(o.rounds)),
                         L.done());
     }
@@ -205,7 +196,7 @@ json cmd_prune(const json& args) {
         char tail[160];
         std::snprintf(tail, sizeof tail, "round %d/%d  target %.3f  step %lld/%lld  loss %.4f  acc %5.1f%%  %.0f img/s",
                       p.round, p.rounds, p.target, p.step, p.steps_total, p.loss, 100.0 * p.accuracy, p.images_per_s);
-        report_progress(bar_line("prune", p.steps_total ? static_cast<double>(p.step) / p.steps_total : 1.0, tail),
+        report_progress(progress_bar_line("prune", p.steps_total ? static_cast<double>(p.step) / p.steps_total : 1.0, tail),
                         t.done());
     }
     engine::model tuned = t.model();

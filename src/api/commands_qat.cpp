@@ -29,9 +29,7 @@ std::string progress_line(const quant::qat_progress& p) {
         return buf;
     }
     const double frac = p.steps_total ? static_cast<double>(p.step) / static_cast<double>(p.steps_total) : 0.0;
-    const int width = 24, filled = static_cast<int>(frac * width);
-    std::string bar(static_cast<std::size_t>(filled), '#');
-    bar.append(static_cast<std::size_t>(width - filled), '.');
+    const std::string bar = progress_bar(frac);
     const int eta = static_cast<int>(std::lround(p.eta_s));
     std::snprintf(buf, sizeof buf, "qat [%s] %3.0f%%  step %lld/%lld  loss %.4f  acc %5.1f%%  %.0f img/s  ETA %dm%02ds",
                   bar.c_str(), 100.0 * frac, p.step, p.steps_total, p.loss, 100.0 * p.accuracy, p.images_per_s, eta / 60,

@@ -28,9 +28,7 @@ std::string duration_text(double s) {
 
 std::string progress_line(const train::progress& p) {
     const double frac = p.steps_total ? static_cast<double>(p.step) / static_cast<double>(p.steps_total) : 0.0;
-    const int width = 24, filled = static_cast<int>(frac * width);
-    std::string bar(static_cast<std::size_t>(filled), '#');
-    bar.append(static_cast<std::size_t>(width - filled), '.');
+    const std::string bar = progress_bar(frac);
     char buf[256];
     std::snprintf(buf, sizeof buf, "epoch %d/%d [%s] %3.0f%%  loss %.4f  acc %5.1f%%  %.0f img/s  ETA %s", p.epoch,
                   p.epochs, bar.c_str(), 100.0 * frac, p.loss, 100.0 * p.accuracy, p.images_per_s,

@@ -21,6 +21,7 @@ std::vector<command_spec> build_registry() {
     register_compare_commands(out);
     register_channel_commands(out);
     register_prune_commands(out);
+    register_lab_commands(out);
     register_calc_commands(out);
     register_explore_commands(out);
     register_quiz_commands(out);

@@ -74,6 +74,7 @@ void register_qat_commands(std::vector<command_spec>& out);
 void register_compare_commands(std::vector<command_spec>& out);
 void register_channel_commands(std::vector<command_spec>& out);  // commands_channels.cpp
 void register_prune_commands(std::vector<command_spec>& out);
+void register_lab_commands(std::vector<command_spec>& out);    // commands_lab.cpp: lab distill, ...
 void register_calc_commands(std::vector<command_spec>& out);
 void register_explore_commands(std::vector<command_spec>& out);
 void register_quiz_commands(std::vector<command_spec>& out);

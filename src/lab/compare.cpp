@@ -1,6 +1,7 @@
 #include "lab/compare.h"
 
 #include "engine/bench.h"
+#include "lab/clock.h"
 #include "lab/dsc_probe.h"
 #include "lab/model_lab.h"
 #include "models/analysis.h"
@@ -16,10 +17,6 @@
 namespace es::lab {
 
 namespace {
-
-double now_ms() {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 bool is_integer_variant(const std::string& v) { return v == "int8" || v == "int8-per-tensor" || v == "qat4"; }
 

@@ -1,5 +1,6 @@
 #include "lab/model_lab.h"
 
+#include "lab/clock.h"
 #include "models/model_file.h"
 #include "models/shipped.h"
 #include "train/augment.h"
@@ -12,10 +13,6 @@
 namespace es::lab {
 
 namespace {
-
-double now_ms() {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 const char* conv_kind(const engine::node& n, const engine::model& m) {
     if (engine::is_depthwise(m, n)) return "depthwise";

@@ -1,5 +1,6 @@
 #include "lab/prune_lab.h"
 
+#include "lab/clock.h"
 #include "lab/model_lab.h"
 #include "models/model_file.h"
 #include "models/models.h"
@@ -12,10 +13,6 @@
 namespace es::lab {
 
 namespace {
-
-double now_ms() {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 const std::vector<float> no_loss;
 

@@ -1,5 +1,6 @@
 #include "lab/quant_lab.h"
 
+#include "lab/clock.h"
 #include "lab/model_lab.h"
 
 #include "engine/bench.h"
@@ -15,10 +16,6 @@
 namespace es::lab {
 
 namespace {
-
-double now_ms() {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 constexpr int sample_images = 4;     // activation histograms
 constexpr int sqnr_images = 8;       // per-layer SQNR

@@ -63,6 +63,10 @@ int main(int argc, char** argv) {
     cli.add_option("--results", results,
                    "A Results panel request as JSON, e.g. '{\"models\":[\"tiny_mobilenet_v3\"],\"action\":\"run\"}' "
                    "(with --wait-lab the screenshot waits for the comparison)");
+    std::string train;
+    cli.add_option("--train", train,
+                   "A Training panel request as JSON, e.g. '{\"distill\":{\"steps\":100}}' (with --wait-lab the "
+                   "screenshot waits for the training)");
     bool wait_lab = false;
     cli.add_flag("--wait-lab", wait_lab, "With --frames: keep drawing until the Model lab's job is done");
     try {
@@ -93,7 +97,7 @@ int main(int argc, char** argv) {
     for (auto [flag, key, text] : {std::tuple{"--lab", "lab", &lab}, std::tuple{"--arch", "arch", &arch},
                                         std::tuple{"--quiz", "quiz", &quiz}, std::tuple{"--qlab", "qlab", &qlab},
                                         std::tuple{"--quant", "quant", &quant}, std::tuple{"--prune", "prune", &prune},
-                                        std::tuple{"--results", "results", &results}}) {
+                                        std::tuple{"--results", "results", &results}, std::tuple{"--train", "train", &train}}) {
         if (text->empty()) continue;
         auto parsed = nlohmann::json::parse(*text, nullptr, false);
         if (parsed.is_discarded()) {
@@ -119,6 +123,7 @@ int main(int argc, char** argv) {
         if (wait_lab && es::ui::quant_lab_state(app.st).value("phase", std::string("idle")) != "idle") continue;
         if (wait_lab && es::ui::results_state(app.st).value("busy", false)) continue;
         if (wait_lab && es::ui::pruning_state(app.st).value("job", std::string("idle")) != "idle") continue;
+        if (wait_lab && es::ui::training_state(app.st).value("busy", false)) continue;
         if (frames > 0 && n + 1 >= frames) {
             if (!screenshot.empty()) {
                 int w = 0, h = 0;

@@ -36,6 +36,7 @@ struct trainer::impl {
     clock_type::time_point t_start, t_epoch;
     progress status;
     double seconds = 0.0;
+    std::unique_ptr<engine::session> teacher;  // train_options::teacher, prepared at the batch size
     void apply_mask() {  // pruned weights back to exactly zero (train_options::keep_mask)
         auto& w = g.model().weights;
         for (std::size_t i = 0; i < o.keep_mask.size(); ++i)
@@ -65,6 +66,16 @@ std::string trainer::start(const engine::model& m, const data::dataset& train, c
         return "the model's input does not match the dataset's " + std::to_string(train.rows) + "x" +
                std::to_string(train.cols) + " images";
     t.classes = static_cast<int>(t.g.output_count() / static_cast<std::size_t>(t.batch));
+    if (o.teacher) {
+        if (!(o.kd_temperature > 0.0f) || !(o.kd_alpha >= 0.0f && o.kd_alpha <= 1.0f))
+            return "distillation needs a temperature above 0 and alpha in [0, 1]";
+        if (!(o.teacher->input == m.input)) return "the teacher's input differs from the student's";
+        t.teacher = std::make_unique<engine::session>();
+        if (auto e = t.teacher->prepare(engine::optimize(*o.teacher), t.batch); !e.empty()) return "teacher: " + e;
+        if (t.teacher->output_shape().numel() != t.g.output_count())
+            return "the teacher gives " + std::to_string(t.teacher->output_shape().c) +
+                   " classes, the student " + std::to_string(t.classes);
+    }
     t.r = rng{o.seed};
     t.opt_sgd = sgd({.momentum = 0.9f, .weight_decay = o.weight_decay, .nesterov = true});
     t.opt_adam = adam({.weight_decay = o.weight_decay});
@@ -110,7 +121,20 @@ bool trainer::step() {
     normalise(t.aug.data(), t.input.data(), t.input.size());
     t.g.forward(t.input.data(), true);
     int correct = 0;
-    const double loss = cross_entropy(t.g.output(), t.labels.data(), batch, t.classes, t.dlogits.data(), &correct);
+    double loss = 0.0;
+    if (t.teacher) {
+        std::copy(t.input.begin(), t.input.end(), t.teacher->input());
+        t.teacher->run();
+        loss = distillation_loss(t.g.output(), t.teacher->output(), t.labels.data(), batch, t.classes,
+                                 t.o.kd_temperature, t.o.kd_alpha, t.dlogits.data());
+        const float* z = t.g.output();
+        for (int b = 0; b < batch; ++b) {
+            const float* row = z + static_cast<std::size_t>(b) * static_cast<std::size_t>(t.classes);
+            correct += static_cast<int>(std::max_element(row, row + t.classes) - row) == t.labels[static_cast<std::size_t>(b)];
+        }
+    } else {
+        loss = cross_entropy(t.g.output(), t.labels.data(), batch, t.classes, t.dlogits.data(), &correct);
+    }
     t.loss_sum += loss * batch;
     t.right += correct;
     t.seen += batch;

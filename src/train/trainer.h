@@ -33,6 +33,14 @@ struct train_options {
     // the weight is set to exactly 0 at start() and again after every optimizer step, so pruned
     // weights stay zero through fine-tuning (momentum and weight decay cannot revive them).
     std::vector<unsigned char> keep_mask;
+    // Knowledge distillation: with a teacher, every step also runs the teacher (inference
+    // engine, optimized; the same augmented, normalised batch) and the student trains on
+    // distillation_loss (src/train/loss.h): kd_alpha · T² · KL(teacher^T || student^T)
+    // + (1 - kd_alpha) · cross-entropy, T = kd_temperature. The teacher must take the same
+    // input and give as many classes as the student.
+    std::shared_ptr<const engine::model> teacher;
+    float kd_temperature = 4.0f;
+    float kd_alpha = 0.9f;
 };
 
 struct progress {

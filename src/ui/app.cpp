@@ -16,8 +16,8 @@ namespace es::ui {
 
 namespace {
 
-constexpr const char* panel_names[panel_count] = {"calculators", "architectures", "models",   "quantization", "pruning",
-                                                  "roofline",    "results",       "quiz",     "settings"};
+constexpr const char* panel_names[panel_count] = {"calculators", "architectures", "models", "quantization", "pruning",
+                                                  "roofline",    "results",       "training", "quiz",        "settings"};
 
 void save_settings(app_state& st) {
     if (st.hooks.data_dir.empty()) return;
@@ -162,6 +162,7 @@ void app_frame(app_state& st) {
     quant_lab_tick(st);   // so does the Quantization panel's measurement
     results_tick(st);     // and the Results panel's comparison
     pruning_tick(st);     // and the Pruning panel's sensitivity scan or lottery ticket
+    training_tick(st);    // and the Training panel's experiment
 
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(io.DisplaySize);
@@ -221,16 +222,17 @@ nlohmann::json ui_state_json(const app_state& st) {
             {"qlab", quant_lab_state(st)},
             {"quant", quantization_state(st)},
             {"prune", pruning_state(st)},
-            {"results", results_state(st)}};
+            {"results", results_state(st)},
+            {"train", training_state(st)}};
 }
 
 nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     if (!req.is_object()) return api::make_error("ui request must be a JSON object");
     for (auto& [k, v] : req.items()) {
         if (k != "panel" && k != "lang" && k != "theme" && k != "ui_scale" && k != "lab" && k != "arch" && k != "quiz" &&
-            k != "qlab" && k != "quant" && k != "prune" && k != "results")
+            k != "qlab" && k != "quant" && k != "prune" && k != "results" && k != "train")
             return api::make_error("unknown ui field \"" + k +
-                                   "\" (known: panel, lang, theme, ui_scale, lab, arch, quiz, qlab, quant, prune, results)");
+                                   "\" (known: panel, lang, theme, ui_scale, lab, arch, quiz, qlab, quant, prune, results, train)");
     }
     // Validate everything before changing anything.
     std::optional<panel_id> panel;
@@ -240,7 +242,7 @@ nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     if (auto it = req.find("panel"); it != req.end()) {
         if (!it->is_string() || !(panel = parse_panel(it->get<std::string>())))
             return api::make_error("\"panel\" must be one of calculators, architectures, models, quantization, "
-                                   "pruning, roofline, results, quiz, settings");
+                                   "pruning, roofline, results, training, quiz, settings");
     }
     if (auto it = req.find("lang"); it != req.end()) {
         if (!it->is_string() || !(lang = i18n::parse_code(it->get<std::string>())))
@@ -272,6 +274,10 @@ nlohmann::json ui_apply_json(app_state& st, const nlohmann::json& req) {
     }
     if (auto it = req.find("prune"); it != req.end()) {
         nlohmann::json r = pruning_apply(st, *it);
+        if (api::is_error(r)) return r;
+    }
+    if (auto it = req.find("train"); it != req.end()) {
+        nlohmann::json r = training_apply(st, *it);
         if (api::is_error(r)) return r;
     }
     if (auto it = req.find("quant"); it != req.end()) {

@@ -35,10 +35,11 @@ enum class panel_id : int {
     panel_pruning,
     panel_roofline,
     panel_results,
+    panel_training,
     panel_quiz,
     panel_settings,
 };
-inline constexpr int panel_count = 9;
+inline constexpr int panel_count = 10;
 
 // "calculators", "architectures", ... (the ids used by tests and the page's ui hooks).
 const char* panel_name(panel_id p);
@@ -89,9 +90,10 @@ struct app_state {
     std::shared_ptr<struct quiz_panel> quiz;  // Quiz: progress store, the drill, its question (panel_quiz.cpp)
     std::shared_ptr<struct arch_panel> arch;  // Architectures: the explorer's inputs and caches (panel_architectures.cpp)
     std::shared_ptr<struct quant_lab_panel> quant_lab;  // Quantization, model tab: PTQ lab (panel_quant_lab.cpp)
-    std::shared_ptr<struct quant_panel> quant;
-    std::shared_ptr<struct prune_panel> prune;
-    std::shared_ptr<struct results_panel> results;  // Results: the live comparison (panel_results.cpp)  // Pruning & Sparsity: the 2:4 visualizer (panel_pruning.cpp)  // Quantization: the calculator's and the STE tab's inputs (panel_quantization.cpp)
+    std::shared_ptr<struct quant_panel> quant;  // Quantization: the calculator's and the STE tab's inputs (panel_quantization.cpp)
+    std::shared_ptr<struct prune_panel> prune;  // Pruning & Sparsity: 2:4 visualizer, sensitivity, lottery (panel_pruning.cpp)
+    std::shared_ptr<struct results_panel> results;  // Results: the live comparison (panel_results.cpp)
+    std::shared_ptr<struct training_panel> training;  // Training: distillation lab (panel_training.cpp)
 };
 
 // Loads settings from hooks.data_dir, picks the language (stored, else the locale).
@@ -158,6 +160,16 @@ nlohmann::json pruning_apply(app_state& st, const nlohmann::json& request);
 void results_tick(app_state& st);
 nlohmann::json results_state(const app_state& st);
 nlohmann::json results_apply(app_state& st, const nlohmann::json& request);
+
+// The Training panel (panels/panel_training.cpp): advance its job within a frame budget; its
+// state (the distillation job: settings, curve, accuracies, busy, progress, frames_while_busy,
+// and the dark-knowledge view: image, temperature, soft targets at T and at 1); a "train"
+// request {"tab": "distill", "distill": {"teacher", "student", "width", "steps", "batch", "lr",
+// "temperature", "alpha", "seed", "eval_every", "eval_limit", "train_limit", "action":
+// "run"|"cancel"}, "view": {"teacher", "image", "temperature"}} (a refused one changes nothing).
+void training_tick(app_state& st);
+nlohmann::json training_state(const app_state& st);
+nlohmann::json training_apply(app_state& st, const nlohmann::json& request);
 
 // Short alias for a translated string in the current language.
 inline const char* tr(const app_state& st, std::string_view key) { return i18n::tr(st.lang, key); }

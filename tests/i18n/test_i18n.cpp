@@ -16,7 +16,8 @@ TEST_CASE("string tables: every key in both languages, none empty, placeholders 
 }
 
 TEST_CASE("every panel has its title, summary, plan and sheet sections in both languages") {
-    for (const char* p : {"calculators", "architectures", "models", "quantization", "pruning", "roofline", "results", "quiz"}) {
+    for (const char* p : {"calculators", "architectures", "models", "quantization", "pruning", "roofline", "results", "training",
+                          "quiz"}) {
         for (const char* part : {".title", ".summary", ".plan", ".sheet"}) {
             std::string key = std::string("panel.") + p + part;
             CAPTURE(key);

@@ -25,7 +25,7 @@ const wasmCli = path.resolve(arg('--cli', path.join(here, '../../build/web/edges
 const nativeCli = path.resolve(arg('--native-cli', path.join(here, '../../build/native/edgestudy-cli')));
 fs.mkdirSync(outDir, { recursive: true });
 
-const PANELS = ['calculators', 'architectures', 'models', 'quantization', 'pruning', 'roofline', 'results', 'quiz', 'settings'];
+const PANELS = ['calculators', 'architectures', 'models', 'quantization', 'pruning', 'roofline', 'results', 'training', 'quiz', 'settings'];
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--disable-quic',
   '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--use-gl=angle', '--use-angle=swiftshader'];
@@ -428,6 +428,11 @@ async function testResults(page, label, prefix) {
                           row.weight_bytes > 0 && row.macs > 0 && row.measured_speedup > 0);
   check(complete, `${label}: comparison complete: ${s.rows.length} cells (${shipped.length} models x ${variants.length} variants) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   check(s.frames_while_busy >= 50 && f1 - f0 >= s.frames_while_busy, `${label}: frames kept coming during the comparison (${s.frames_while_busy})`);
+  // The depthwise-separable claim: every fp32 row timed its model's pairs against standard convs.
+  const fp32 = s.rows.filter((row) => row.variant === 'fp32');
+  check(fp32.length === shipped.length && fp32.every((row) => row.dsc_pairs >= 4 && row.dsc_predicted_speedup > 4 && row.dsc_measured_speedup > 1) &&
+        s.rows.filter((row) => row.variant !== 'fp32').every((row) => row.dsc_pairs === 0),
+    `${label}: depthwise-separable pairs vs standard convs measured in the page (${fp32.map((row) => `${row.model.replace('tiny_', '')}: ${row.dsc_predicted_speedup.toFixed(1)}x MACs, ${row.dsc_measured_speedup.toFixed(1)}x time`).join('; ')})`);
   if (fs.existsSync(nativeCli)) {
     const nat = JSON.parse(execFileSync(nativeCli, ['compare', '--runs', '1', '--runs-b32', '1', '--warmup-ms', '0', '--json'], { maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'ignore'] }).toString());
     const key = (row) => `${row.model}/${row.variant}`;
@@ -451,7 +456,9 @@ async function testResults(page, label, prefix) {
   check(rr.ok === true && after[1].status === 'done' && after[1].accuracy === before[1].accuracy &&
         after[0].latency_ms_b1 === before[0].latency_ms_b1, `${label}: one cell re-run, the rest kept`);
   const md = await page.evaluate(() => { edgestudy.ui.set({ results: { export: 'markdown' } }); return edgestudy.ui.get().results.markdown; });
-  check(md.split('\n').filter((l) => l.startsWith('| tiny_')).length === s.rows.length, `${label}: markdown table with every row`);
+  const [mainTable, dscTable = ''] = md.split('\n\n');
+  check(mainTable.split('\n').filter((l) => l.startsWith('| tiny_')).length === s.rows.length &&
+        dscTable.split('\n').filter((l) => l.startsWith('| tiny_')).length === shipped.length, `${label}: markdown tables with every row and every model's DSC pairs`);
   const bad = await page.evaluate(() => [edgestudy.ui.set({ results: { models: ['nosuch'], action: 'run' } }),
                                          edgestudy.ui.set({ results: { action: 'rerun', cell: 999 } }),
                                          edgestudy.ui.set({ results: { export: 'xlsx' } }),
@@ -459,6 +466,84 @@ async function testResults(page, label, prefix) {
   const still = (await page.evaluate(() => edgestudy.ui.get())).results;
   check(bad.every((b) => typeof b.error === 'string') && still.rows.length === s.rows.length && !still.busy,
     `${label}: bad results requests answer errors, the table kept (${bad.map((b) => b.error).join(' | ')})`);
+}
+
+// The Training panel's distillation: both students trained in the page equal the wasm CLI's
+// `lab distill` run (same seed, same batches), frames kept coming; the dark-knowledge view
+// softens with T without reordering; bad requests change nothing.
+async function testTraining(page, label, prefix) {
+  await page.evaluate(() => edgestudy.ui.set({ panel: 'training', lang: 'en' }));
+  const q = { steps: 40, batch: 16, eval_every: 20, eval_limit: 100, width: 0.25, temperature: 4, alpha: 0.9, seed: 2 };
+  const t0 = Date.now();
+  const r = await page.evaluate((x) => edgestudy.ui.set({ train: { distill: x } }), q);
+  await page.waitForFunction(() => !edgestudy.ui.get().train.busy, null, { timeout: 600_000, polling: 250 });
+  const s = (await page.evaluate(() => edgestudy.ui.get())).train;
+  const d = s.distill;
+  const ref = cliJson(wasmCli, ['lab', 'distill', '--steps', '40', '--batch', '16', '--eval-every', '20', '--eval-limit', '100',
+                                '--width', '0.25', '--temperature', '4', '--alpha', '0.9', '--seeds', '2']);
+  const run = ref.runs && ref.runs[0];
+  const same = run && d.curve.length === run.curve.length &&
+    d.curve.every((c, i) => c.step === run.curve[i].step && c.accuracy_kd === run.curve[i].accuracy_kd &&
+                            c.accuracy_scratch === run.curve[i].accuracy_scratch) &&
+    d.teacher_accuracy === ref.teacher_accuracy;
+  check(r.ok === true && d.finished === true && d.curve.length === 2 && same && s.frames_while_busy > 10,
+    `${label}: distillation in the page equals the wasm CLI (teacher ${(100 * d.teacher_accuracy).toFixed(0)}%, ` +
+    `students ${(100 * d.accuracy_kd).toFixed(0)}% / ${(100 * d.accuracy_scratch).toFixed(0)}% after 40 steps), ` +
+    `${s.frames_while_busy} frames in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const v1 = await page.evaluate(() => { edgestudy.ui.set({ train: { view: { image: 4, temperature: 1 } } }); return edgestudy.ui.get().train.view; });
+  const v8 = await page.evaluate(() => { edgestudy.ui.set({ train: { view: { temperature: 8 } } }); return edgestudy.ui.get().train.view; });
+  const entropy = (p) => -p.reduce((a, x) => a + (x > 0 ? x * Math.log(x) : 0), 0);
+  const order = (p) => p.map((x, i) => [x, i]).sort((a, b) => b[0] - a[0]).map((x) => x[1]).join(',');
+  const sum = v8.soft.reduce((a, x) => a + x, 0);
+  check(v8.soft.length === 10 && Math.abs(sum - 1) < 1e-9 && entropy(v8.soft) > entropy(v1.soft) && order(v8.soft) === order(v1.soft) &&
+        v8.at_t1.every((x, i) => x === v1.soft[i]),
+    `${label}: dark knowledge: T = 8 is flatter than T = 1 (entropy ${entropy(v1.soft).toFixed(2)} -> ${entropy(v8.soft).toFixed(2)}), same class order`);
+  await frames(page, 3);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-training-distill.png`) });
+  await page.evaluate(() => edgestudy.ui.set({ lang: 'zh-TW' }));
+  await frames(page, 3);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-training-distill-zh-TW.png`) });
+  await page.evaluate(() => edgestudy.ui.set({ lang: 'en' }));
+  const bad = await page.evaluate(() => [
+    edgestudy.ui.set({ train: { distill: { temperature: 0 } } }),
+    edgestudy.ui.set({ train: { distill: { alpha: 1.5 } } }),
+    edgestudy.ui.set({ train: { distill: { teacher: 'nosuch' } } }),
+    edgestudy.ui.set({ train: { distill: { student: 'mobilenet_v2' } } }),
+    edgestudy.ui.set({ train: { distill: { steps: 'many' } } }),
+    edgestudy.ui.set({ train: { view: { image: 5000 } } }),
+    edgestudy.ui.set({ train: { depth: 3 } }),
+  ]);
+  const after = (await page.evaluate(() => edgestudy.ui.get())).train;
+  check(bad.every((b) => typeof b.error === 'string') && !after.busy && after.distill.curve.length === 2 && after.view.temperature === 8,
+    `${label}: bad training requests answer errors, results untouched (${bad.map((b) => b.error).join(' | ')})`);
+
+  // Batch size: three trainings and the sharpness probe, equal to the wasm CLI's numbers.
+  const b = { model: 'tiny_shufflenet_v2', small_batch: 8, large_batch: 64, lr: 0.02, epochs: 2, train_limit: 256, eval_limit: 100,
+              radii: [0, 0.05, 0.1], directions: 1, probe_images: 50 };
+  const t1 = Date.now();
+  const rb = await page.evaluate((x) => edgestudy.ui.set({ train: { batch: x } }), b);
+  await page.waitForFunction(() => !edgestudy.ui.get().train.busy, null, { timeout: 600_000, polling: 250 });
+  const sb = (await page.evaluate(() => edgestudy.ui.get())).train;
+  const bref = cliJson(wasmCli, ['lab', 'batch', '--model', b.model, '--small', '8', '--large', '64', '--lr', '0.02', '--epochs', '2',
+                                 '--train-limit', '256', '--eval-limit', '100', '--radii', '0,0.05,0.1', '--directions', '1', '--probe-images', '50']);
+  const arms = sb.batch.arms;
+  const bsame = bref.arms && arms.length === 3 && bref.arms.every((a, i) => a.name === arms[i].name && a.steps === arms[i].steps &&
+    a.test_accuracy === arms[i].test_accuracy && a.sharpness.every((x, k) => x === arms[i].sharpness[k]));
+  check(rb.ok === true && sb.tab === 'batch' && sb.batch.finished && bsame && arms[0].steps === 2 * 32 && arms[1].steps === 2 * 4 &&
+        sb.frames_while_busy > 10,
+    `${label}: batch-size lab in the page equals the wasm CLI (${arms.map((a) => `${a.name}: ${a.steps} steps, ${(100 * a.test_accuracy).toFixed(0)}%, rise ${a.sharpness_rise.toFixed(3)}`).join('; ')}), ` +
+    `${sb.frames_while_busy} frames in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  await frames(page, 3);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-training-batch.png`) });
+  const badb = await page.evaluate(() => [
+    edgestudy.ui.set({ train: { batch: { large_batch: 4 } } }),
+    edgestudy.ui.set({ train: { batch: { radii: [0.2, 0.1] } } }),
+    edgestudy.ui.set({ train: { batch: { epochs: 'two' } } }),
+    edgestudy.ui.set({ train: { batch: { width: 2 } } }),
+  ]);
+  const afterb = (await page.evaluate(() => edgestudy.ui.get())).train;
+  check(badb.every((x) => typeof x.error === 'string') && !afterb.busy && afterb.batch.arms.length === 3,
+    `${label}: bad batch requests answer errors, results untouched (${badb.map((x) => x.error).join(' | ')})`);
 }
 
 async function testQuantCalc(page, label, prefix) {
@@ -718,6 +803,7 @@ async function testPage(browser, url, origin, label, prefix) {
   await testQuantCalc(page, label, prefix);
   if (prefix === 'single' && want('pruning')) await testPruning(page, label, prefix);
   if (prefix === 'single' && want('results')) await testResults(page, label, prefix);
+  if (prefix === 'single' && want('training')) await testTraining(page, label, prefix);
   await testPanels(page, label, prefix);
   await testKeyboard(page, label);
   await testResize(page, label);

@@ -16,6 +16,7 @@ const panel_def table[] = {
     {panel_id::panel_pruning, "pruning", "panel.pruning.title", panel_pruning},
     {panel_id::panel_roofline, "roofline", "panel.roofline.title", panel_roofline},
     {panel_id::panel_results, "results", "panel.results.title", panel_results},
+    {panel_id::panel_training, "training", "panel.training.title", panel_training},
     {panel_id::panel_quiz, "quiz", "panel.quiz.title", panel_quiz},
     {panel_id::panel_settings, "settings", "panel.settings.title", panel_settings},
 };

@@ -33,6 +33,8 @@ void panel_quiz(app_state& st, const panel_def& self);
 void panel_pruning(app_state& st, const panel_def& self);
 // The Results panel (panel_results.cpp): every model x variant measured live, charts, claims.
 void panel_results(app_state& st, const panel_def& self);
+// The Training panel (panel_training.cpp): distillation run in the page (§4).
+void panel_training(app_state& st, const panel_def& self);
 // Selects FP32 and the pruned variants in the Results panel, starts measuring and opens it.
 void results_measure_pruning(app_state& st);
 // The Quantization panel (panel_quantization.cpp): a tab bar over the functions below; a
