@@ -200,7 +200,11 @@ bool batch_job::tick(double budget_ms) {
         case impl::phase::train: {
             const std::size_t epochs_before = p.t.history().size();
             const double t0 = now_ms();
-            p.t.step();
+            if (!p.t.step()) {  // cannot happen with checked settings; stop rather than spin
+                p.ph = impl::phase::idle;
+                message_ = "training stopped early";
+                break;
+            }
             p.epoch_ms += now_ms() - t0;
             ++p.work_done;
             ++a.steps;
@@ -268,7 +272,11 @@ bool batch_job::tick(double budget_ms) {
                 o.seed = static_cast<std::uint64_t>(settings_.seed);
                 o.limit = settings_.train_limit;
                 o.warmup_steps = 0;
-                p.t.start(p.init, *p.train, o);  // the same settings started arm 0
+                if (auto e = p.t.start(p.init, *p.train, o); !e.empty()) {  // the same settings started arm 0
+                    p.ph = impl::phase::idle;
+                    message_ = e;
+                    break;
+                }
                 p.ph = impl::phase::train;
             }
             break;

@@ -143,6 +143,12 @@ std::int64_t drill::seconds_left(std::int64_t now) const {
     return std::max<std::int64_t>(0, deadline - now);
 }
 
+bool bullet_in_scope(std::string_view bullet, std::string_view scope) {
+    if (scope.empty()) return true;
+    if (bullet.size() < scope.size() || bullet.substr(0, scope.size()) != scope) return false;
+    return bullet.size() == scope.size() || bullet[scope.size()] == '.';
+}
+
 drill start_drill(mode m, const study_state& s, const bank& b, std::int64_t now, std::uint64_t seed,
                   const drill_options& o) {
     drill d;
@@ -150,9 +156,7 @@ drill start_drill(mode m, const study_state& s, const bank& b, std::int64_t now,
     d.started = now;
     rng r(seed ^ 0x5157u);
     const auto limit = static_cast<std::size_t>(std::max(1, o.limit));
-    auto in_section = [&](const std::string& sched) {
-        return o.section.empty() || section_of_bullet(bullet_of(b, sched)) == o.section;
-    };
+    auto in_section = [&](const std::string& sched) { return bullet_in_scope(bullet_of(b, sched), o.section); };
     std::vector<std::string> scheds;
     switch (m) {
     case mode::due: {

@@ -107,8 +107,12 @@ struct drill {
 struct drill_options {
     int limit = default_limit;
     int mock_minutes = mock_default_minutes;
-    std::string section;  // "", or "1".."5": only that section (due, mistakes, generated)
+    // "", "1".."5" (only that section) or a bullet key or prefix such as "4.1" (only the
+    // bullets under it): due, mistakes and generated drills.
+    std::string section;
 };
+// Whether a bullet key ("4.1.2") is within a drill_options::section scope ("", "4", "4.1", "4.1.2").
+bool bullet_in_scope(std::string_view bullet, std::string_view scope);
 
 // Builds the drill of a mode from the student's state at `now`. Generated problems get their
 // seeds from `seed`, so the same call gives the same drill.

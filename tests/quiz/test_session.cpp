@@ -65,6 +65,22 @@ TEST_CASE("quiz session: a fresh student's due drill introduces new items in the
     drill_options o;
     o.section = "3";
     for (const auto& e : start_drill(mode::due, s, b, t0, 7, o).entries) CHECK(bullet_of(b, e.id).substr(0, 1) == "3");
+    // A bullet scope keeps to the bullets under it (the labs' "drill §4.1" links).
+    o.section = "4.1";
+    const auto d41 = start_drill(mode::due, s, b, t0, 7, o);
+    REQUIRE_FALSE(d41.entries.empty());
+    for (const auto& e : d41.entries) CHECK(bullet_of(b, e.id).rfind("4.1.", 0) == 0);
+}
+
+TEST_CASE("quiz session: bullet scopes") {
+    CHECK(bullet_in_scope("4.1.2", ""));
+    CHECK(bullet_in_scope("4.1.2", "4"));
+    CHECK(bullet_in_scope("4.1.2", "4.1"));
+    CHECK(bullet_in_scope("4.1.2", "4.1.2"));
+    CHECK_FALSE(bullet_in_scope("4.1.2", "4.1.3"));
+    CHECK_FALSE(bullet_in_scope("4.12.1", "4.1"));  // a prefix must end at a dot
+    CHECK_FALSE(bullet_in_scope("3.1.1", "4"));
+    CHECK_FALSE(bullet_in_scope("4", "4.1"));
 }
 
 TEST_CASE("quiz session: answers move items out of the due drill and into mistakes") {

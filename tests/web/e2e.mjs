@@ -517,6 +517,15 @@ async function testTraining(page, label, prefix) {
   check(bad.every((b) => typeof b.error === 'string') && !after.busy && after.distill.curve.length === 2 && after.view.temperature === 8,
     `${label}: bad training requests answer errors, results untouched (${bad.map((b) => b.error).join(' | ')})`);
 
+  // The labs link to the quiz items of their bullet: a drill scoped to §4.1.
+  const qz = await page.evaluate(() => { const r = edgestudy.ui.set({ quiz: { section: '4.1', start: 'due' } }); return [r, edgestudy.ui.get().quiz]; });
+  const cur = qz[1] && qz[1].drill && qz[1].drill.current;
+  check(qz[0].ok === true && cur && cur.bullet.startsWith('4.1.') && qz[1].section_filter === '4.1',
+    `${label}: a quiz drill scoped to §4.1 asks a 4.1 item (${cur ? cur.id : 'none'})`);
+  const badq = await page.evaluate(() => edgestudy.ui.set({ quiz: { section: '4.9' } }));
+  check(typeof badq.error === 'string', `${label}: an unknown bullet scope is refused (${badq.error})`);
+  await page.evaluate(() => edgestudy.ui.set({ panel: 'training', quiz: { quit: true } }));
+
   // Batch size: three trainings and the sharpness probe, equal to the wasm CLI's numbers.
   const b = { model: 'tiny_shufflenet_v2', small_batch: 8, large_batch: 64, lr: 0.02, epochs: 2, train_limit: 256, eval_limit: 100,
               radii: [0, 0.05, 0.1], directions: 1, probe_images: 50 };

@@ -147,6 +147,7 @@ void draw_grid(const char* id, int rows, int cols, float cw, float ch, int group
 void draw_sparse24(app_state& st) {
     prune_panel& p = state(st);
     text_wrapped(tr(st, "prune.s24.intro"));
+    quiz_link(st, "3.2");
     if (p.shipped.empty()) {
         ImGui::TextDisabled("%s", tr(st, "prune.no_models"));
         return;
@@ -334,6 +335,7 @@ void model_combo(const char* label, const std::vector<std::string>& names, std::
 void draw_sensitivity(app_state& st) {
     prune_panel& p = state(st);
     text_wrapped(tr(st, "prune.sens.intro"));
+    quiz_link(st, "3.3");
     if (p.shipped.empty()) {
         ImGui::TextDisabled("%s", tr(st, "prune.no_models"));
         return;
@@ -493,6 +495,7 @@ void draw_sensitivity(app_state& st) {
 void draw_lottery(app_state& st) {
     prune_panel& p = state(st);
     text_wrapped(tr(st, "prune.lot.intro"));
+    quiz_link(st, "3.3");
     const bool busy = p.lab.busy();
     const bool running = std::string(p.lab.job_name()) == "lottery";
     static const std::vector<std::string> tiny = [] {

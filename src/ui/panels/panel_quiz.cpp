@@ -45,7 +45,7 @@ struct quiz_panel {
     std::vector<std::pair<std::string, bool>> mock_results;
 
     quiz::drill_options options;
-    int section_filter = 0;  // 0 = all, else "1".."5"
+    std::string section_filter;  // "" = all, "1".."5", or a bullet prefix such as "4.1" (quiz::drill_options::section)
     char import_path[512] = "";
     std::int64_t clock_offset = 0;  // seconds added to the wall clock (tests jump ahead in time)
 };
@@ -135,7 +135,7 @@ void sync_question(app_state& st, quiz_panel& qp) {
 }
 
 void start(app_state& st, quiz_panel& qp, quiz::mode m) {
-    qp.options.section = qp.section_filter == 0 ? "" : std::to_string(qp.section_filter);
+    qp.options.section = qp.section_filter;
     const std::int64_t now = now_s(qp);
     const auto seed = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
                       static_cast<std::uint64_t>(now);
@@ -248,6 +248,13 @@ void handle_keys(app_state& st, quiz_panel& qp) {
 }
 
 std::string section_label(const app_state& st, const std::string& s) { return tr(st, "quiz.ui.section." + s); }
+// "All sections", a section's title, or a section's title and the bullet scope ("… · §4.1").
+std::string scope_label(const app_state& st, const std::string& scope) {
+    if (scope.empty()) return tr(st, "quiz.ui.all_sections");
+    const std::string sec = scope.substr(0, scope.find('.'));
+    if (sec == scope) return section_label(st, sec);
+    return section_label(st, sec) + " · §" + scope;
+}
 
 void draw_storage(app_state& st, quiz_panel& qp) {
     using quiz::progress_load_status;
@@ -319,12 +326,13 @@ void draw_dashboard(app_state& st, quiz_panel& qp) {
     heading(st, tr(st, "quiz.ui.start"));
     // Section filter and the four modes.
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 18);
-    const std::string cur = qp.section_filter == 0 ? tr(st, "quiz.ui.all_sections")
-                                                   : section_label(st, std::to_string(qp.section_filter));
+    const std::string cur = scope_label(st, qp.section_filter);
     if (ImGui::BeginCombo(tr(st, "quiz.ui.section_filter"), cur.c_str())) {
-        if (ImGui::Selectable(tr(st, "quiz.ui.all_sections"), qp.section_filter == 0)) qp.section_filter = 0;
+        if (ImGui::Selectable(tr(st, "quiz.ui.all_sections"), qp.section_filter.empty())) qp.section_filter.clear();
         for (int i = 1; i <= 5; ++i)
-            if (ImGui::Selectable(section_label(st, std::to_string(i)).c_str(), qp.section_filter == i)) qp.section_filter = i;
+            if (ImGui::Selectable(section_label(st, std::to_string(i)).c_str(), qp.section_filter == std::to_string(i)))
+                qp.section_filter = std::to_string(i);
+        if (qp.section_filter.find('.') != std::string::npos) ImGui::Selectable(cur.c_str(), true);  // a bullet scope
         ImGui::EndCombo();
     }
     ImGui::SameLine();
@@ -651,7 +659,8 @@ nlohmann::json quiz_state(const app_state& st) {
                         {"storage", {{"status", quiz::progress_load_status_name(qp.report.status)},
                                      {"message", qp.report.message},
                                      {"moved_to", qp.report.moved_to}}},
-                        {"message", qp.message}};
+                        {"message", qp.message},
+                        {"section_filter", qp.section_filter}};
     if (qp.drill) {
         const auto& d = *qp.drill;
         nlohmann::json dj = {{"mode", quiz::mode_name(d.m)}, {"pos", d.pos},           {"total", d.entries.size()},
@@ -690,11 +699,17 @@ nlohmann::json quiz_apply(app_state& st, const nlohmann::json& req) {
     if (auto it = req.find("start"); it != req.end())
         if (!it->is_string() || !(m = quiz::parse_mode(it->get<std::string>())))
             return api::make_error("\"quiz.start\" must be due, mistakes, generated or mock");
-    if (auto it = req.find("section"); it != req.end())
-        if (!it->is_string() || (!it->get<std::string>().empty() &&
-                                 std::find(quiz::sections().begin(), quiz::sections().end(), it->get<std::string>()) ==
-                                     quiz::sections().end()))
-            return api::make_error("\"quiz.section\" must be \"\" (all) or one of 1, 2, 3, 4, 5");
+    if (auto it = req.find("section"); it != req.end()) {
+        bool ok = it->is_string();
+        if (ok && !it->get<std::string>().empty()) {
+            // A section, or a bullet prefix that some bank bullet falls under.
+            const std::string sc = it->get<std::string>();
+            ok = false;
+            for (const auto& bl : quiz::the_bank().bullets) ok = ok || quiz::bullet_in_scope(bl.key, sc);
+        }
+        if (!ok)
+            return api::make_error("\"quiz.section\" must be \"\" (all), one of 1, 2, 3, 4, 5, or a bullet such as \"4.1\"");
+    }
     for (const char* k : {"limit", "minutes", "advance_days"})
         if (auto it = req.find(k); it != req.end() && (!it->is_number_integer() || it->get<int>() < (k[0] == 'a' ? 0 : 1) ||
                                                        it->get<int>() > 3650))
@@ -707,7 +722,7 @@ nlohmann::json quiz_apply(app_state& st, const nlohmann::json& req) {
     nlohmann::json out = {{"ok", true}};
     if (auto it = req.find("advance_days"); it != req.end()) qp.clock_offset += 86400LL * it->get<int>();
     if (auto it = req.find("section"); it != req.end())
-        qp.section_filter = it->get<std::string>().empty() ? 0 : std::stoi(it->get<std::string>());
+        qp.section_filter = it->get<std::string>();
     if (auto it = req.find("limit"); it != req.end()) qp.options.limit = std::min(200, it->get<int>());
     if (auto it = req.find("minutes"); it != req.end()) qp.options.mock_minutes = std::min(600, it->get<int>());
     if (m) start(st, qp, *m);
@@ -726,6 +741,14 @@ nlohmann::json quiz_apply(app_state& st, const nlohmann::json& req) {
     if (auto it = req.find("import"); it != req.end())
         if (auto err = do_import(st, qp, it->get<std::string>())) return api::make_error(*err);
     return out;
+}
+
+void quiz_link(app_state& st, const char* scope) {
+    const std::string label = i18n::format(tr(st, "quiz.link"), {scope}) + "##quiz_" + scope;
+    if (ImGui::SmallButton(label.c_str())) {
+        quiz_apply(st, nlohmann::json{{"section", scope}, {"start", "due"}});
+        st.requested_panel = panel_id::panel_quiz;
+    }
 }
 
 }  // namespace es::ui

@@ -150,6 +150,7 @@ void draw_dark_knowledge(app_state& st, training_panel& p) {
 void draw_distill(app_state& st) {
     training_panel& p = state(st);
     text_wrapped(tr(st, "train.kd.intro"));
+    quiz_link(st, "4.1");
     if (p.shipped.empty()) {
         ImGui::TextDisabled("%s", tr(st, "train.no_models"));
         return;
@@ -302,6 +303,7 @@ ImU32 arm_colour(std::size_t i) {
 void draw_batch(app_state& st) {
     training_panel& p = state(st);
     text_wrapped(tr(st, "train.bs.intro"));
+    quiz_link(st, "4.2");
     auto& s = p.batch_pending;
     const bool busy = p.batch.busy();
     ImGui::BeginDisabled(busy || p.job.busy());  // one training job at a time

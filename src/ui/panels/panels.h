@@ -62,6 +62,10 @@ struct panel_tab {
 void draw_tabs(app_state& st, const char* bar_id, std::span<const panel_tab> tabs, std::string& current,
                std::optional<std::string>& request);
 
+// A small button that opens the Quiz panel on a drill of the sheet's bullets under `scope`
+// ("4.1": every 4.1.x item and generator), due items first (panel_quiz.cpp).
+void quiz_link(app_state& st, const char* scope);
+
 // Shared drawing helpers.
 void text_wrapped(const char* s);
 void bullet_lines(const char* lines);  // one bullet per '\n'-separated line
