@@ -416,7 +416,9 @@ void draw_batch(app_state& st) {
                                            {cfg.model, std::to_string(cfg.train_limit), std::to_string(cfg.epochs),
                                             std::to_string(r.n), std::to_string(r.probe_n), std::to_string(cfg.directions)})
                                   .c_str());
-    text_wrapped(tr(st, "train.bs.read"));
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, "%g", static_cast<double>(cfg.large_batch) / cfg.small_batch);
+    text_wrapped(i18n::format(tr(st, "train.bs.read"), {ratio}).c_str());
     ImGui::PushTextWrapPos(0.0f);
     ImGui::TextDisabled("%s", tr(st, "train.bs.cli"));
     ImGui::PopTextWrapPos();
