@@ -6,6 +6,7 @@
 //   lab batch    one architecture trained with a small batch, a large batch, and a large batch
 //                with the learning rate scaled; loss, accuracy, time per epoch, sharpness
 #include "api/dispatcher.h"
+#include "api/model_args.h"
 #include "api/progress.h"
 #include "lab/batch_lab.h"
 #include "lab/distill_lab.h"
@@ -104,21 +105,6 @@ json cmd_lab_distill(const json& args) {
             {"kd_wins", wins}};
 }
 
-// "0,0.1,0.2" -> {0, 0.1, 0.2}; "" or the message.
-std::string parse_numbers(const char* what, const std::string& text, std::vector<double>* out) {
-    std::stringstream ss(text);
-    std::string item;
-    out->clear();
-    while (std::getline(ss, item, ',')) {
-        char* end = nullptr;
-        const double v = std::strtod(item.c_str(), &end);
-        if (item.empty() || end == item.c_str() || *end != '\0')
-            return std::string(what) + ": \"" + item + "\" is not a number (a comma-separated list)";
-        out->push_back(v);
-    }
-    return "";
-}
-
 json cmd_lab_batch(const json& args) {
     lab::batch_settings s;
     s.model = args.value("model", s.model);
@@ -132,7 +118,8 @@ json cmd_lab_batch(const json& args) {
     s.directions = args.value("directions", s.directions);
     s.probe_images = args.value("probe-images", s.probe_images);
     if (args.contains("radii"))
-        if (auto e = parse_numbers("radii", args["radii"].get<std::string>(), &s.radii); !e.empty()) return make_error(e);
+        if (auto e = parse_number_list("radii", args["radii"].get<std::string>(), &s.radii); !e.empty())
+            return make_error(e);
     if (auto e = lab::check_settings(s); !e.empty()) return make_error(e);
     lab::batch_job j;
     if (auto e = j.start(s); !e.empty()) return make_error(e);

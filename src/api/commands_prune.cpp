@@ -23,7 +23,6 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 
 namespace es::api {
 
@@ -98,18 +97,9 @@ json cmd_sensitivity(const json& args, source_model& src, data_sets& d, clock_ty
     prune::sensitivity_options o;
     o.select = select_from_args(args);
     o.eval_limit = args.value("eval-limit", 500);
-    if (args.contains("levels")) {
-        o.levels.clear();
-        std::stringstream ss(args["levels"].get<std::string>());
-        std::string item;
-        while (std::getline(ss, item, ',')) {
-            char* end = nullptr;
-            const double v = std::strtod(item.c_str(), &end);
-            if (item.empty() || end == item.c_str() || *end != '\0')
-                return make_error("levels: \"" + item + "\" is not a number (levels is a comma-separated list)");
-            o.levels.push_back(v);
-        }
-    }
+    if (args.contains("levels"))
+        if (auto e = parse_number_list("levels", args["levels"].get<std::string>(), &o.levels); !e.empty())
+            return make_error(e);
     if (auto e = prune::check_options(o); !e.empty()) return make_error(e);
     prune::sensitivity_scan s;
     if (auto e = s.start(src.m, d.test, o); !e.empty()) return make_error(e);

@@ -3,7 +3,9 @@
 #include "models/model_file.h"
 #include "models/shipped.h"
 
+#include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 namespace es::api {
 
@@ -65,6 +67,20 @@ std::optional<engine::model> load_model_arg(const json& args, std::string* error
     auto path = models::resolve_model(args.value("model", ""), error);
     if (!path) return std::nullopt;
     return models::load_model_file(*path, error);
+}
+
+std::string parse_number_list(const char* what, const std::string& text, std::vector<double>* out) {
+    std::stringstream ss(text);
+    std::string item;
+    out->clear();
+    while (std::getline(ss, item, ',')) {
+        char* end = nullptr;
+        const double v = std::strtod(item.c_str(), &end);
+        if (item.empty() || end == item.c_str() || *end != '\0')
+            return std::string(what) + ": \"" + item + "\" is not a number (" + what + " is a comma-separated list)";
+        out->push_back(v);
+    }
+    return "";
 }
 
 }  // namespace es::api

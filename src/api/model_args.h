@@ -31,6 +31,10 @@ struct source_model {
 };
 std::optional<source_model> load_source_model(const json& args, const char* folded_refusal, std::string* error);
 
+// A comma-separated list of numbers ("0,0.5,0.9") read into *out; "" or the message naming
+// `what` and the item that is not a number.
+std::string parse_number_list(const char* what, const std::string& text, std::vector<double>* out);
+
 // The help text of a --model NAME|FILE argument.
 inline constexpr const char* model_arg_help =
     "a tiny preset's name (its shipped trained weights: tiny_mobilenet_v1, tiny_mobilenet_v2, tiny_mobilenet_v3, "

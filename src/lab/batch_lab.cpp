@@ -1,12 +1,9 @@
 #include "lab/batch_lab.h"
 
 #include "engine/rng.h"
-#include "engine/session.h"
 #include "lab/clock.h"
 #include "lab/model_lab.h"
 #include "models/models.h"
-#include "train/augment.h"
-#include "train/loss.h"
 #include "train/trainer.h"
 
 #include <algorithm>
@@ -23,38 +20,6 @@ std::string fmt_g(double v) {
     std::snprintf(b, sizeof b, "%g", v);
     return b;
 }
-
-// The training loss over the first `limit` images, one chunk per step.
-struct loss_eval {
-    engine::session s;
-    const data::dataset* d = nullptr;
-    int limit = 0, chunk = 1, next = 0;
-    double sum = 0;
-    std::vector<float> input;
-    std::string start(const engine::model& m, const data::dataset& data, int n) {
-        d = &data;
-        limit = std::min(n, data.count);
-        chunk = 1;
-        for (int c : {100, 50, 40, 25, 20, 10, 8, 5, 4, 2})
-            if (limit % c == 0) {
-                chunk = c;
-                break;
-            }
-        next = 0;
-        sum = 0;
-        return s.prepare(engine::optimize(m), chunk);
-    }
-    bool done() const { return next >= limit; }
-    void step() {
-        const std::size_t px = static_cast<std::size_t>(d->rows) * static_cast<std::size_t>(d->cols);
-        train::normalise(d->images.data() + static_cast<std::size_t>(next) * px, s.input(), px * static_cast<std::size_t>(chunk));
-        s.run();
-        const int classes = s.output_shape().c;
-        sum += static_cast<double>(train::cross_entropy(s.output(), d->labels.data() + next, chunk, classes, nullptr)) * chunk;
-        next += chunk;
-    }
-    double mean() const { return limit ? sum / limit : 0.0; }
-};
 
 }  // namespace
 
@@ -79,10 +44,7 @@ std::string check_settings(const batch_settings& s) {
 }
 
 double dataset_loss(const engine::model& m, const data::dataset& d, int limit) {
-    loss_eval e;
-    if (!e.start(m, d, limit).empty()) return 0.0;
-    while (!e.done()) e.step();
-    return e.mean();
+    return train::evaluate(m, d, limit).loss;
 }
 
 engine::model perturb_filters(const engine::model& m, double radius, std::uint64_t seed) {
@@ -117,7 +79,7 @@ struct batch_job::impl {
     int epoch_steps = 0;
     train::evaluator ev;
     engine::model trained;
-    loss_eval probe;
+    train::evaluator probe;  // the sharpness probe's training loss at one perturbed point
     int dir = 0;
     std::size_t radius = 0;
     std::vector<double> sums;
@@ -245,7 +207,7 @@ bool batch_job::tick(double budget_ms) {
             p.probe.step();
             if (!p.probe.done()) break;
             ++p.work_done;
-            p.sums[p.radius] += p.probe.mean();
+            p.sums[p.radius] += p.probe.result().loss;
             if (++p.radius == settings_.radii.size()) {
                 p.radius = 0;
                 ++p.dir;

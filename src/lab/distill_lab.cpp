@@ -93,9 +93,7 @@ std::string distill_job::start(const distill_settings& s) {
     o.lr = static_cast<float>(s.lr);
     o.seed = static_cast<std::uint64_t>(s.seed);
     o.limit = s.train_limit;
-    const int n = std::min(s.train_limit, p_->train->count);
-    const long long per_epoch = std::max(1, n / std::max(1, std::min(s.batch, n)));
-    o.epochs = static_cast<int>(std::min<long long>(1000000, s.steps / per_epoch + 1));
+    o.epochs = 0;  // as many as max_steps needs
     auto shared_teacher = std::make_shared<const engine::model>(std::move(*teacher));
     train::train_options okd = o;
     okd.teacher = shared_teacher;
@@ -210,13 +208,11 @@ bool distill_job::tick(double budget_ms) {
     return busy();
 }
 
-std::vector<double> distill_job::soft_targets(const std::string& teacher, int image, double temperature,
-                                              std::string* error) {
+std::vector<float> distill_job::teacher_logits(const std::string& teacher, int image, std::string* error) {
     auto fail = [&](const std::string& e) {
         if (error) *error = e;
-        return std::vector<double>{};
+        return std::vector<float>{};
     };
-    if (!(temperature > 0.0 && temperature <= 100.0)) return fail("temperature must be in (0, 100]");
     if (auto e = load_data(); !e.empty()) return fail(e);
     const data::dataset& d = *p_->test;
     if (image < 0 || image >= d.count) return fail("image must be from 0 to " + std::to_string(d.count - 1));
@@ -242,8 +238,18 @@ std::vector<double> distill_job::soft_targets(const std::string& teacher, int im
     train::normalise(d.images.data() + static_cast<std::size_t>(image) * px, p.probe->input(), px);
     p.probe->run();
     const int classes = p.probe->output_shape().c;
-    std::vector<double> out(static_cast<std::size_t>(classes));
-    train::softmax_row(p.probe->output(), classes, temperature, out.data());
+    return std::vector<float>(p.probe->output(), p.probe->output() + classes);
+}
+
+std::vector<double> distill_job::soft_targets(const std::string& teacher, int image, double temperature,
+                                              std::string* error) {
+    if (!(temperature > 0.0 && temperature <= 100.0)) {
+        if (error) *error = "temperature must be in (0, 100]";
+        return {};
+    }
+    const auto z = teacher_logits(teacher, image, error);
+    std::vector<double> out(z.size());
+    if (!z.empty()) train::softmax_row(z.data(), static_cast<int>(z.size()), temperature, out.data());
     return out;
 }
 

@@ -75,8 +75,10 @@ public:
     const distill_settings& settings() const { return settings_; }
     const distill_result& result() const { return r_; }
 
-    // The teacher's softmax(z / T) of test image `image` (10 values), and the logits; empty when
-    // no teacher is loaded or the image is out of range. Loads the teacher when needed.
+    // The teacher's logits z of test image `image` (10 values), and its softmax(z / T); empty
+    // (and *error) when the teacher cannot be loaded, the image is out of range or T is not in
+    // (0, 100]. Loads the teacher when needed.
+    std::vector<float> teacher_logits(const std::string& teacher, int image, std::string* error);
     std::vector<double> soft_targets(const std::string& teacher, int image, double temperature, std::string* error);
     const data::dataset* test_set() const;
 

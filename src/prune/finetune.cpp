@@ -67,10 +67,7 @@ struct prune_trainer::impl {
         to.max_steps = round_steps(round);
         to.keep_mask = mask.keep;
         to.seed = o.train.seed + static_cast<std::uint64_t>(round - 1);
-        // Enough epochs that max_steps ends the run.
-        const int n = to.limit > 0 ? std::min(to.limit, train->count) : train->count;
-        const long long per_epoch = std::max(1, n / std::max(1, std::min(to.batch, n)));
-        to.epochs = static_cast<int>(std::min<long long>(1000000, to.max_steps / per_epoch + 1));
+        to.epochs = 0;  // as many as max_steps needs
         if (auto e = t.start(current, *train, to); !e.empty()) return e;
         training = true;
         return "";

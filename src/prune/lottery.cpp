@@ -50,9 +50,7 @@ struct lottery_run::impl {
         if (auto e = apply_mask(m, mask); !e.empty()) return e;
         train::train_options to = o.train;
         to.keep_mask = mask.keep;
-        const int n = to.limit > 0 ? std::min(to.limit, train->count) : train->count;
-        const long long per_epoch = std::max(1, n / std::max(1, std::min(to.batch, n)));
-        to.epochs = static_cast<int>(std::min<long long>(1000000, to.max_steps / per_epoch + 1));
+        to.epochs = 0;  // as many as max_steps needs
         if (auto e = t.start(m, *train, to); !e.empty()) return e;
         running = true;
         return "";

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <numeric>
 
 namespace es::train {
@@ -52,7 +53,8 @@ std::string trainer::start(const engine::model& m, const data::dataset& train, c
     impl& t = *p_;
     const int n_total = o.limit > 0 ? std::min(o.limit, train.count) : train.count;
     if (n_total <= 0) return "no training images";
-    if (o.batch <= 0 || o.epochs <= 0 || !(o.lr > 0.0f)) return "epochs, batch and learning rate must be positive";
+    if (o.batch <= 0 || o.epochs < 0 || (o.epochs == 0 && o.max_steps <= 0) || !(o.lr > 0.0f))
+        return "epochs, batch and learning rate must be positive";
     t.o = o;
     t.train = &train;
     t.batch = std::min(o.batch, n_total);
@@ -86,12 +88,15 @@ std::string trainer::start(const engine::model& m, const data::dataset& train, c
     t.input.resize(t.raw.size());
     t.dlogits.resize(t.g.output_count());
     t.steps_per_epoch = n_total / t.batch;  // the last partial batch is dropped
-    t.steps_total = t.steps_per_epoch * o.epochs;
+    // epochs 0: as many as max_steps needs.
+    const long long epochs =
+        o.epochs > 0 ? o.epochs : (o.max_steps + t.steps_per_epoch - 1) / std::max(1LL, t.steps_per_epoch);
+    t.steps_total = t.steps_per_epoch * epochs;
     if (o.max_steps > 0) t.steps_total = std::min(t.steps_total, o.max_steps);
     // Short runs (tests, fine-tuning) warm up over at most a fifth of their steps.
     t.warmup = std::min<long long>(o.warmup_steps, t.steps_total / 5);
     t.t_start = clock_type::now();
-    t.status.epochs = o.epochs;
+    t.status.epochs = static_cast<int>(epochs);
     t.status.steps_total = t.steps_total;
     return "";
 }
@@ -253,6 +258,10 @@ bool evaluator::step() {
 eval_result evaluator::result() const { return tally_.result(); }
 
 void eval_tally::add(const float* logits, int k, int classes, const std::uint8_t* labels) {
+    bool labels_fit = k > 0;  // the loss needs every label among the model's classes
+    for (int i = 0; i < k; ++i) labels_fit = labels_fit && labels[i] < classes;
+    if (labels_fit) loss_sum_ += static_cast<double>(cross_entropy(logits, labels, k, classes, nullptr)) * k;
+    else if (k > 0) loss_valid_ = false;
     for (int i = 0; i < k; ++i) {
         const float* z = logits + static_cast<std::size_t>(i) * classes;
         const int pred = static_cast<int>(std::max_element(z, z + classes) - z);
@@ -268,6 +277,7 @@ eval_result eval_tally::result() const {
     eval_result r = r_;
     r.n = count();
     r.accuracy = r.n ? static_cast<double>(right_) / r.n : 0.0;
+    r.loss = !loss_valid_ ? std::numeric_limits<double>::quiet_NaN() : r.n ? loss_sum_ / r.n : 0.0;
     for (std::size_t c = 0; c < 10; ++c)
         r.per_class[c] = count_[c] ? static_cast<double>(r.confusion[c][c]) / count_[c] : 0.0;
     return r;

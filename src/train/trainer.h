@@ -19,7 +19,7 @@
 namespace es::train {
 
 struct train_options {
-    int epochs = 10;
+    int epochs = 10;               // 0 with max_steps > 0: as many epochs as max_steps needs
     int batch = 64;
     float lr = 0.05f;              // peak learning rate (cosine schedule, linear warm-up)
     std::string optimizer = "sgd"; // "sgd" (momentum 0.9, Nesterov) or "adam"
@@ -103,6 +103,7 @@ train_result train_model(engine::model& m, const data::dataset& train, const tra
 struct eval_result {
     int n = 0;
     double accuracy = 0.0;
+    double loss = 0.0;  // mean softmax cross-entropy against the labels (NaN if a label exceeds the classes)
     std::array<double, 10> per_class{};
     std::array<std::array<int, 10>, 10> confusion{};  // [true][predicted]
     std::vector<std::uint8_t> predictions;
@@ -124,6 +125,8 @@ private:
     eval_result r_;
     std::array<int, 10> count_{};
     int right_ = 0;
+    double loss_sum_ = 0.0;
+    bool loss_valid_ = true;  // false once a label was outside the model's classes
 };
 
 struct eval_sessions;

@@ -69,8 +69,13 @@ void refresh_view(training_panel& p) {
     if (p.view_key == key) return;
     p.view_key = key;
     p.view_error.clear();
-    p.soft = p.job.soft_targets(p.view_teacher, p.view_image, p.view_t, &p.view_error);
-    p.hard = p.soft.empty() ? std::vector<double>{} : p.job.soft_targets(p.view_teacher, p.view_image, 1.0, &p.view_error);
+    // One run of the teacher; both softmaxes from its logits.
+    const auto z = p.job.teacher_logits(p.view_teacher, p.view_image, &p.view_error);
+    p.soft.assign(z.size(), 0.0);
+    p.hard.assign(z.size(), 0.0);
+    if (z.empty()) return;
+    train::softmax_row(z.data(), static_cast<int>(z.size()), p.view_t, p.soft.data());
+    train::softmax_row(z.data(), static_cast<int>(z.size()), 1.0, p.hard.data());
 }
 
 void combo(const char* label, const std::vector<std::string>& names, std::string& current, float width) {
