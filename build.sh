@@ -12,6 +12,7 @@
 #   ./build.sh weights        train the five tiny presets into web/models/ (hours; EPOCHS=N)
 #   ./build.sh qat-weights    QAT fine-tunes of the five presets: web/models/NAME.qat4.esw (BITS=N, STEPS=N)
 #   ./build.sh channels-weights  channel-pruned fine-tunes: web/models/NAME.channels{25,50}.esw (STEPS, PRESETS, PCTS)
+#   ./build.sh ofa-weights    the Once-for-All supernet: web/models/ofa_mobilenet_v2.esw (about 25 min; STEPS_SCALE=N%)
 #   ./build.sh prune-weights  pruned fine-tunes: web/models/NAME.{pruned50,pruned70,pruned90,sparse24}.esw (STEPS=N, PRESETS="...")
 #
 # Every dependency comes from Debian's packages or the npm registry (see setup below).
@@ -285,6 +286,31 @@ cmd_channels_weights() {
     return "$failed"
 }
 
+cmd_ofa_weights() {
+    # The exact command that produces the shipped Once-for-All supernet (src/nas/ofa_train.h):
+    # progressive shrinking over tiny MobileNet V2 on the 60,000 training images, then its
+    # largest, smallest and four random sub-networks tested on the page's 2,000 test images.
+    # Report: web/models/ofa_mobilenet_v2.json. Not a test:
+    #   ./build.sh ofa-weights                  # 2000 + 800 + 800 + 1600 steps of 64 images
+    #   STEPS_SCALE=5 ./build.sh ofa-weights    # 5% of the steps: a quick rehearsal
+    local scale="${STEPS_SCALE:-100}"
+    [[ "$scale" =~ ^[0-9]+$ && "$scale" -ge 1 && "$scale" -le 1000 ]] || die "ofa-weights: STEPS_SCALE must be 1..1000 (percent)"
+    cmd_native
+    local s=(2000 800 800 1600) i
+    for i in 0 1 2 3; do s[$i]=$(( (s[$i] * scale + 99) / 100 )); done
+    log "ofa-weights: ${s[*]} steps (full, kernel, depth, expand), batch 64"
+    build/native/edgestudy-cli lab ofa-train --steps-full "${s[0]}" --steps-kernel "${s[1]}" --steps-depth "${s[2]}" \
+        --steps-expand "${s[3]}" --chunk 20 --batch 64 --lr 0.05 --lr-shrink 0.02 --seed 1 \
+        --out web/models/ofa_mobilenet_v2.esw --json > web/models/ofa_mobilenet_v2.json \
+        || die "ofa-weights: training failed (see web/models/ofa_mobilenet_v2.json)"
+    /usr/bin/python3 - web/models/ofa_mobilenet_v2.json <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for p in d["check"]["points"]:
+    print(f'{p["source"]:>9} {p["config"]:<44} {100 * p["accuracy"]:5.1f}%  {p["macs"] / 1e6:5.1f}M MACs')
+PY
+}
+
 cmd_prune_weights() {
     # The exact commands that produce the pruned presets web/models/NAME.<variant>.esw from the
     # shipped weights (src/prune): magnitude pruning per layer to 50% and 70% one-shot, 90% in
@@ -389,6 +415,7 @@ case "${1:-}" in
     qat-weights) cmd_qat_weights ;;
     channels-weights) cmd_channels_weights ;;
     prune-weights) cmd_prune_weights ;;
+    ofa-weights) cmd_ofa_weights ;;
     run) shift; cmd_run "$@" ;;
     -h|--help|help|"") usage ;;
     *) usage; die "unknown command '$1'" ;;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -39,6 +40,13 @@ bool bench_model(const model& optimized, int batch, int runs, int warmup, double
                  std::string* error);
 
 double median_of(std::vector<double> v);
+
+// How many runs one timed sample should hold to span about `span_ms`, given one run's time:
+// far above the clock's resolution (a browser's clock ticks in 0.1 ms steps); 1 to 400.
+inline int runs_per_sample(double run_ms, double span_ms) {
+    const double n = std::ceil(span_ms / std::max(run_ms, 0.01));
+    return static_cast<int>(std::clamp(n, 1.0, 400.0));
+}
 
 // The benchmarks' deterministic input: values in [0, 1] from a fixed LCG seed.
 inline void fill_bench_input(float* x, std::size_t n) {

@@ -13,16 +13,6 @@
 
 namespace es::lab {
 
-namespace {
-
-std::string fmt_g(double v) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%g", v);
-    return b;
-}
-
-}  // namespace
-
 std::string check_settings(const batch_settings& s) {
     if (!models::is_tiny(s.model)) return "model: \"" + s.model + "\" is not a tiny preset";
     if (s.small_batch < 1 || s.small_batch > 1024) return "small batch must be from 1 to 1024";

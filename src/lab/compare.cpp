@@ -250,7 +250,7 @@ void compare_job::advance() {
             // Each batch-1 sample times enough runs to span about 8 ms, far above the timer's
             // resolution, and reports their mean.
             const double per_run = w.warm_run_ms;
-            w.reps = std::clamp(static_cast<int>(std::ceil(8.0 / std::max(per_run, 0.02))), 1, 400);
+            w.reps = engine::runs_per_sample(per_run, 8.0);
             w.at = work::step::batch1;
             c.phase = "batch1";
         }
@@ -318,7 +318,7 @@ void compare_job::advance() {
                 for (int i = 0; i < 3; ++i) s.run();
                 const double t0 = now_ms();
                 s.run();
-                return std::clamp(static_cast<int>(std::ceil(4.0 / std::max(now_ms() - t0, 0.01))), 1, 400);
+                return engine::runs_per_sample(now_ms() - t0, 4.0);
             };
             w.reps_sep = reps_for(w.sep);
             w.reps_std = reps_for(w.std_conv);

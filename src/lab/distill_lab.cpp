@@ -20,11 +20,6 @@ namespace es::lab {
 
 namespace {
 
-std::string fmt_g(double v) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%g", v);
-    return b;
-}
 
 std::optional<engine::model> load_shipped(const std::string& name, std::string* err) {
     auto path = models::resolve_model(name, err);

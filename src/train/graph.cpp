@@ -705,8 +705,8 @@ void train_graph::forward_step(const step& s, bool training) {
             for (int j = 0; j < c; ++j) {
                 const float var = sq[j] / static_cast<float>(pix);
                 inv[j] = 1.0f / std::sqrt(var + n.bn_eps);
-                running[j] = 0.9f * running[j] + 0.1f * mean[j];
-                running[c + j] = 0.9f * running[c + j] + 0.1f * (var * unbias);
+                running[j] = (1.0f - bn_momentum_) * running[j] + bn_momentum_ * mean[j];
+                running[c + j] = (1.0f - bn_momentum_) * running[c + j] + bn_momentum_ * (var * unbias);
             }
         } else {
             for (int j = 0; j < c; ++j) {

@@ -118,6 +118,11 @@ public:
     // training = false: it uses the running statistics (inference). Other ops are the
     // same in both modes. `input` is [batch, H, W, C].
     void forward(const float* input, bool training);
+    // The running statistics' update weight in training mode (0.1, PyTorch's default). Batch
+    // norm recalibration (src/nas/ofa_train.h) sets 1 / k before its k-th batch, so the
+    // running statistics end as the plain mean of every batch's statistics.
+    void set_bn_momentum(float m) { bn_momentum_ = m; }
+    float bn_momentum() const { return bn_momentum_; }
     const float* output() const;  // the model's output tensor, [batch, classes]
 
     // Back-propagates d(loss)/d(output) given as output_count() floats. Afterwards grads()
@@ -179,6 +184,7 @@ private:
     engine::model m_;
     int batch_ = 0;
     bool last_training_ = true;
+    float bn_momentum_ = 0.1f;
     std::vector<step> steps_;
     bool keep_all_ = false;
     std::vector<std::size_t> act_off_, grad_off_;  // per tensor, into arena_

@@ -55,6 +55,8 @@ std::string trainer::start(const engine::model& m, const data::dataset& train, c
     if (n_total <= 0) return "no training images";
     if (o.batch <= 0 || o.epochs < 0 || (o.epochs == 0 && o.max_steps <= 0) || !(o.lr > 0.0f))
         return "epochs, batch and learning rate must be positive";
+    if (o.schedule_steps < 0 || o.schedule_offset < 0 || (o.schedule_steps > 0 && o.schedule_offset >= o.schedule_steps))
+        return "the schedule window must start inside the schedule";
     t.o = o;
     t.train = &train;
     t.batch = std::min(o.batch, n_total);
@@ -146,7 +148,10 @@ bool trainer::step() {
     t.step_loss.push_back(static_cast<float>(loss));
     t.step_acc.push_back(static_cast<float>(correct) / static_cast<float>(batch));
     t.g.backward(t.dlogits.data());
-    const float lr = cosine_lr(t.o.lr, t.step, t.steps_total, t.warmup);
+    const float lr = t.o.schedule_steps > 0
+                         ? cosine_lr(t.o.lr, std::min(t.o.schedule_offset + t.step, t.o.schedule_steps - 1), t.o.schedule_steps,
+                                     std::min<long long>(t.o.warmup_steps, t.o.schedule_steps / 5))
+                         : cosine_lr(t.o.lr, t.step, t.steps_total, t.warmup);
     if (t.o.optimizer == "adam") t.opt_adam.step(t.g.model().weights, t.g.grads(), t.g.trainable(), lr);
     else t.opt_sgd.step(t.g.model().weights, t.g.grads(), t.g.trainable(), lr);
     t.apply_mask();

@@ -29,6 +29,11 @@ struct train_options {
     augment_options augment;
     int limit = 0;                 // train on the first `limit` images only (0: all)
     long long max_steps = 0;       // stop after this many steps, the schedule ending there (0: all epochs)
+    // A window of a longer schedule (a run trained in pieces: each Once-for-All sub-network
+    // trains a few steps, src/nas/ofa_train.h): with schedule_steps > 0 the learning rate of
+    // step s is that of step schedule_offset + s of a cosine schedule of schedule_steps steps
+    // (warm-up over its first min(warmup_steps, schedule_steps / 5)), not of this run's own.
+    long long schedule_steps = 0, schedule_offset = 0;
     // Pruning (src/prune): empty, or one entry per float of the model's weights; where it is 0
     // the weight is set to exactly 0 at start() and again after every optimizer step, so pruned
     // weights stay zero through fine-tuning (momentum and weight decay cannot revive them).

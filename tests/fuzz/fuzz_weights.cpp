@@ -4,10 +4,13 @@
 // also applied to that network (shape checks), and a folded file with quantization metadata
 // is read as a QAT model (src/quant/qat_file.h: the metadata validated against the graph).
 // The sparse tensor forms (dtypes 1 and 2: bitmask + f16/f32 nonzeros, pruned models) go
-// through the same parser; corpus/weights holds a pruned file as a seed.
+// through the same parser; corpus/weights holds a pruned file as a seed. A file whose
+// description says "ofa_supernet" is read as a Once-for-All supernet (src/nas/ofa_train.h: the
+// space validated and bounded before the network is built); corpus/weights holds a small one.
 #include "engine/weights_io.h"
 #include "image/png_write.h"
 #include "models/model_file.h"
+#include "nas/ofa_train.h"
 #include "quant/qat_file.h"
 
 #include <cstddef>
@@ -23,6 +26,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string err;
     auto file = es::engine::weights_parse(bytes, &err);
     if (!file) return 0;
+    if (file->description.is_object() && file->description.value("arch", nlohmann::json()) == "ofa_supernet") {
+        es::nas::supernet_from_file(*file, &err);
+        return 0;
+    }
     auto desc = es::models::parse_description(file->description, &err);
     if (!desc || !es::models::is_tiny(desc->first) || desc->second.res > 64 || desc->second.width > 1.0f) return 0;
     if (file->description.contains("quant")) es::quant::qat_from_file(*file, &err);

@@ -96,6 +96,19 @@ keep = p["window"]["keep"]
 assert all(sum(keep[i:i + 4]) == 2 for i in range(0, len(keep), 4)), p
 PY
 echo "ok: pruning (2:4 visualizer)"
+# Once-for-All on the desktop: sub-networks of the shipped supernet tested, both searches run.
+EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a -s "-screen 0 1400x2000x24" \
+    "$app" --frames 4 --wait-lab --lang en --panel training --size 1280x1900 \
+    --train '{"tab":"ofa","ofa":{"samples":1,"evals":2,"population":2,"eval_limit":100,"recal_images":100,"latency_runs":3}}' \
+    --screenshot "$out/desktop-en-ofa.png" > "$out/state-ofa.json"
+python3 - "$out/state-ofa.json" <<'PY' || { echo "the Once-for-All tab did not finish"; cat "$out/state-ofa.json"; exit 1; }
+import json, sys
+t = json.load(open(sys.argv[1]))["train"]
+o = t["ofa"]
+assert t["tab"] == "ofa" and o["finished"] and len(o["points"]) >= 3 and len(o["searches"]) == 2, o
+assert all(0 <= p["accuracy"] <= 1 and p["latency_ms"] > 0 for p in o["points"]), o
+PY
+echo "ok: training (Once-for-All)"
 # The language chosen last was saved and is remembered by the next run.
 EDGESTUDY_HOME="$home" LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a "$app" --frames 2 --screenshot "$out/desktop-remembered.png" > "$out/state-remembered.json"
 grep -q '"lang":"en"' "$out/state-remembered.json" || { echo "language not remembered"; cat "$out/state-remembered.json"; exit 1; }

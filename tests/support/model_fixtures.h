@@ -2,6 +2,7 @@
 #pragma once
 
 #include "engine/model.h"
+#include "nas/ofa.h"
 
 #include <random>
 
@@ -24,6 +25,19 @@ inline void randomise_bn_and_biases(engine::model& m, std::mt19937& g) {
         }
         for (std::size_t j = 0; j < n.b_count; ++j) w[n.b_off + j] = d(g);
     }
+}
+
+// A small Once-for-All space (two stages, kernels 3/5, expansions 2/3) that trains in a blink.
+inline nas::ofa_space small_ofa_space() {
+    nas::ofa_space s;
+    s.stem = 8;
+    s.stage_out = {8, 16};
+    s.stage_stride = {2, 2};
+    s.depths = {{1, 2}, {1, 2}};
+    s.kernels = {3, 5};
+    s.expands = {2, 3};
+    s.last = 32;
+    return s;
 }
 
 }  // namespace es::testing

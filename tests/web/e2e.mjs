@@ -555,6 +555,65 @@ async function testTraining(page, label, prefix) {
     `${label}: bad batch requests answer errors, results untouched (${badb.map((x) => x.error).join(' | ')})`);
 }
 
+// The Training panel's Once-for-All tab: sub-networks of the shipped supernet measured in the
+// page score exactly as in the wasm CLI (same draws, same recalibration, same test images);
+// both searches stay within the budget; a hand-picked sub-network joins the scatter; bad
+// requests change nothing.
+async function testOfa(page, label, prefix) {
+  await page.evaluate(() => edgestudy.ui.set({ panel: 'training', lang: 'en' }));
+  const q = { samples: 2, evals: 3, population: 2, eval_limit: 100, recal_images: 100, latency_runs: 3, seed: 3, budget_ms: 0 };
+  const t0 = Date.now();
+  const r = await page.evaluate((x) => edgestudy.ui.set({ train: { ofa: x } }), q);
+  await page.waitForFunction(() => !edgestudy.ui.get().train.busy, null, { timeout: 600_000, polling: 250 });
+  const s = (await page.evaluate(() => edgestudy.ui.get())).train;
+  const o = s.ofa;
+  const args = ['lab', 'ofa', '--samples', '2', '--eval-limit', '100', '--recal-images', '100', '--latency-runs', '3', '--seed', '3', '--no-search'];
+  const ref = cliJson(wasmCli, args);
+  const same = ref.points && ref.points.length === 4 &&
+    ref.points.every((p, i) => o.points[i] && p.config === o.points[i].config && p.accuracy === o.points[i].accuracy && p.macs === o.points[i].macs);
+  const within = o.searches.length === 2 && o.searches.every((x) => x.tested.length <= 3 && x.tested.length === x.best_so_far.length &&
+    x.tested.every((i) => o.points[i].latency_ms <= o.budget_ms) && x.best_so_far.every((b, i) => i === 0 || b >= x.best_so_far[i - 1]));
+  check(r.ok === true && s.tab === 'ofa' && o.finished && same && within && o.points[0].latency_ms > o.points[1].latency_ms &&
+        o.pareto.length >= 1 && s.frames_while_busy > 10,
+    `${label}: Once-for-All in the page: ${o.points.length} sub-networks, the sampled ones equal the wasm CLI ` +
+    `(largest ${(100 * o.points[0].accuracy).toFixed(0)}% at ${o.points[0].latency_ms.toFixed(2)} ms, smallest ` +
+    `${(100 * o.points[1].accuracy).toFixed(0)}% at ${o.points[1].latency_ms.toFixed(2)} ms), searches within ${o.budget_ms.toFixed(2)} ms ` +
+    `(best ${o.searches.map((x) => x.best ? (100 * x.best.accuracy).toFixed(0) + '%' : '-').join(' / ')}), ` +
+    `${s.frames_while_busy} frames in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  // A hand-picked sub-network: measured like the others, equal to the CLI's --config.
+  const pick = 'd1,2,2-k5,5,5,5,5,5,5,5-e4,4,4,4,4,4,4,4';
+  const rm = await page.evaluate((c) => edgestudy.ui.set({ train: { ofa: { config: c, action: 'measure' } } }), pick);
+  await page.waitForFunction(() => !edgestudy.ui.get().train.busy, null, { timeout: 300_000, polling: 250 });
+  const m = (await page.evaluate(() => edgestudy.ui.get())).train.ofa;
+  const mref = cliJson(wasmCli, ['lab', 'ofa', '--samples', '0', '--no-search', '--eval-limit', '100', '--recal-images', '100',
+                                 '--latency-runs', '3', '--config', pick]);
+  const mine = m.manual.length === 1 && m.points[m.manual[0]];
+  const theirs = mref.points && mref.points.find((p) => p.config === pick);
+  check(rm.ok === true && mine && mine.config === pick && mine.source === 'manual' && theirs && theirs.accuracy === mine.accuracy,
+    `${label}: a picked sub-network is measured in the page as in the CLI (${mine ? (100 * mine.accuracy).toFixed(1) : '?'}%)`);
+  await frames(page, 3);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-training-ofa.png`), fullPage: true });
+  await page.evaluate(() => edgestudy.ui.set({ lang: 'zh-TW' }));
+  await frames(page, 3);
+  await page.screenshot({ path: path.join(outDir, `${prefix}-training-ofa-zh-TW.png`) });
+  await page.evaluate(() => edgestudy.ui.set({ lang: 'en' }));
+  const bad = await page.evaluate(() => [
+    edgestudy.ui.set({ train: { ofa: { evals: 0 } } }),
+    edgestudy.ui.set({ train: { ofa: { population: 'x' } } }),
+    edgestudy.ui.set({ train: { ofa: { config: 'd9' } } }),
+    edgestudy.ui.set({ train: { ofa: { action: 'jump' } } }),
+    edgestudy.ui.set({ train: { ofa: { supernet: 'nosuch.esw' } } }),
+    edgestudy.ui.set({ train: { ofa: { budget: 3 } } }),
+  ]);
+  const after = (await page.evaluate(() => edgestudy.ui.get())).train;
+  check(bad.every((b) => typeof b.error === 'string') && !after.busy && after.ofa.points.length === m.points.length,
+    `${label}: bad Once-for-All requests answer errors, results untouched (${bad.map((b) => b.error).join(' | ')})`);
+  const qz = await page.evaluate(() => { const r = edgestudy.ui.set({ quiz: { section: '4.3', start: 'due' } }); return [r, edgestudy.ui.get().quiz]; });
+  const cur = qz[1] && qz[1].drill && qz[1].drill.current;
+  check(qz[0].ok === true && cur && cur.bullet.startsWith('4.3.'), `${label}: a quiz drill scoped to §4.3 asks a 4.3 item (${cur ? cur.id : 'none'})`);
+  await page.evaluate(() => edgestudy.ui.set({ panel: 'training', quiz: { quit: true } }));
+}
+
 async function testQuantCalc(page, label, prefix) {
   await page.evaluate(() => edgestudy.ui.set({ panel: 'quantization', lang: 'en' }));
   await frames(page, 3);
@@ -791,6 +850,13 @@ async function testResize(page, label) {
   check(st.framebuffer[0] === 1280 && st.framebuffer[1] === 800, `${label}: and back to 1280x800`);
 }
 
+// Runs one lab's test and prints how long it took (the suite's time is watched: CI has a budget).
+async function timed(name, fn) {
+  const t0 = Date.now();
+  await fn();
+  console.log(`  [${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s]`);
+}
+
 async function testPage(browser, url, origin, label, prefix) {
   console.log(`# ${label}: ${url}`);
   // Fresh English context: default language follows the browser locale.
@@ -805,15 +871,16 @@ async function testPage(browser, url, origin, label, prefix) {
     `${label}: ready attribute set`);
   check((await page.evaluate(() => edgestudy.ui.get().lang)) === 'en', `${label}: en-US browser defaults to English`);
   check((await page.evaluate(() => edgestudy.ui.get().shader_ok)) === true, `${label}: WebGL2 heatmap shader renders the right colours`);
-  await testApi(page, label);
-  if (prefix === 'single' && want('modellab')) await testModelLab(page, label, prefix);
-  if (prefix === 'single' && want('architectures')) await testArchitectures(page, label, prefix);
-  if (prefix === 'single' && want('quantlab')) await testQuantLab(page, label, prefix);
-  await testQuantCalc(page, label, prefix);
-  if (prefix === 'single' && want('pruning')) await testPruning(page, label, prefix);
-  if (prefix === 'single' && want('results')) await testResults(page, label, prefix);
-  if (prefix === 'single' && want('training')) await testTraining(page, label, prefix);
-  await testPanels(page, label, prefix);
+  await timed('api', () => testApi(page, label));
+  if (prefix === 'single' && want('modellab')) await timed('modellab', () => testModelLab(page, label, prefix));
+  if (prefix === 'single' && want('architectures')) await timed('architectures', () => testArchitectures(page, label, prefix));
+  if (prefix === 'single' && want('quantlab')) await timed('quantlab', () => testQuantLab(page, label, prefix));
+  await timed('quantcalc', () => testQuantCalc(page, label, prefix));
+  if (prefix === 'single' && want('pruning')) await timed('pruning', () => testPruning(page, label, prefix));
+  if (prefix === 'single' && want('results')) await timed('results', () => testResults(page, label, prefix));
+  if (prefix === 'single' && want('training')) await timed('training', () => testTraining(page, label, prefix));
+  if (prefix === 'single' && want('ofa')) await timed('ofa', () => testOfa(page, label, prefix));
+  await timed('panels', () => testPanels(page, label, prefix));
   await testKeyboard(page, label);
   await testResize(page, label);
 
@@ -830,7 +897,7 @@ async function testPage(browser, url, origin, label, prefix) {
   report();
   await context.close();
 
-  if (prefix === 'single') await testQuiz(browser, url, origin, label, prefix);
+  if (prefix === 'single') await timed('quiz', () => testQuiz(browser, url, origin, label, prefix));
 
   // A zh-TW browser with no saved choice defaults to Traditional Chinese.
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-TW' });

@@ -6,12 +6,15 @@
 //   - Batch size (§4.2): one architecture trained with a small batch, a large batch, and a large
 //     batch with the learning rate scaled (lab::batch_job): test accuracy and training loss per
 //     epoch, time per epoch, and the sharpness probe's loss-vs-radius curves.
+//   - Once-for-All (§4.3): sub-networks of the shipped supernet measured and searched
+//     (panel_training_ofa.cpp).
 #include "lab/batch_lab.h"
 #include "lab/distill_lab.h"
 #include "models/models.h"
 #include "models/shipped.h"
 #include "train/loss.h"
 #include "ui/panels/panels.h"
+#include "ui/panels/training_ofa.h"
 #include "ui/plot.h"
 
 #include <imgui.h>
@@ -45,6 +48,9 @@ struct training_panel {
     lab::batch_job batch;
     lab::batch_settings batch_pending;
     std::string batch_error;
+    // Once-for-All.
+    ofa_panel ofa;
+    bool any_busy() const { return job.busy() || batch.busy() || ofa.job.busy(); }
 };
 
 namespace {
@@ -162,7 +168,7 @@ void draw_distill(app_state& st) {
     }
     auto& s = p.pending;
     const bool busy = p.job.busy();
-    ImGui::BeginDisabled(busy || p.batch.busy());  // one training job at a time
+    ImGui::BeginDisabled(busy || p.batch.busy() || p.ofa.job.busy());  // one training job at a time
     combo(tr(st, "train.kd.teacher"), p.shipped, s.teacher, 12);
     ImGui::SameLine();
     combo(tr(st, "train.kd.student"), p.tiny, s.student, 12);
@@ -311,7 +317,7 @@ void draw_batch(app_state& st) {
     quiz_link(st, "4.2");
     auto& s = p.batch_pending;
     const bool busy = p.batch.busy();
-    ImGui::BeginDisabled(busy || p.job.busy());  // one training job at a time
+    ImGui::BeginDisabled(busy || p.job.busy() || p.ofa.job.busy());  // one training job at a time
     combo(tr(st, "train.bs.model"), p.tiny, s.model, 12);
     ImGui::SameLine();
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
@@ -429,9 +435,15 @@ void draw_batch(app_state& st) {
     ImGui::PopTextWrapPos();
 }
 
+void draw_ofa_tab(app_state& st) {
+    training_panel& p = state(st);
+    draw_ofa(st, p.ofa, p.job.busy() || p.batch.busy());
+}
+
 constexpr panel_tab training_tabs[] = {
     {"distill", "train.kd.tab", draw_distill},
     {"batch", "train.bs.tab", draw_batch},
+    {"ofa", "train.ofa.tab", draw_ofa_tab},
 };
 
 nlohmann::json bad(const std::string& m) { return nlohmann::json{{"error", m}}; }
@@ -454,10 +466,11 @@ void panel_training(app_state& st, const panel_def& self) {
 void training_tick(app_state& st) {
     if (!st.training) return;
     training_panel& p = *st.training;
-    if (!p.job.busy() && !p.batch.busy()) return;
+    if (!p.any_busy()) return;
     ++p.frames_while_busy;
     if (p.job.busy()) p.job.tick(12.0);
-    else p.batch.tick(12.0);
+    else if (p.batch.busy()) p.batch.tick(12.0);
+    else p.ofa.job.tick(12.0);
 }
 
 nlohmann::json training_state(const app_state& st) {
@@ -467,7 +480,9 @@ nlohmann::json training_state(const app_state& st) {
     j["distill"] = p.job.state_json();
     j["batch"] = p.batch.state_json();
     j["batch_error"] = p.batch_error;
-    j["busy"] = p.job.busy() || p.batch.busy();
+    j["ofa"] = p.ofa.job.state_json();
+    j["ofa_error"] = p.ofa.error;
+    j["busy"] = p.any_busy();
     j["view"] = {{"teacher", p.view_teacher}, {"image", p.view_image}, {"temperature", p.view_t},
                  {"soft", p.soft}, {"at_t1", p.hard}, {"error", p.view_error}};
     return j;
@@ -476,13 +491,13 @@ nlohmann::json training_state(const app_state& st) {
 nlohmann::json training_apply(app_state& st, const nlohmann::json& req) {
     if (!req.is_object()) return bad("\"train\" must be an object");
     for (auto it = req.begin(); it != req.end(); ++it)
-        if (it.key() != "tab" && it.key() != "distill" && it.key() != "view" && it.key() != "batch")
-            return bad("unknown train field \"" + it.key() + "\" (known: tab, distill, view, batch)");
+        if (it.key() != "tab" && it.key() != "distill" && it.key() != "view" && it.key() != "batch" && it.key() != "ofa")
+            return bad("unknown train field \"" + it.key() + "\" (known: tab, distill, view, batch, ofa)");
     std::optional<std::string> tab;
     if (auto it = req.find("tab"); it != req.end()) {
         for (const auto& t : training_tabs)
             if (it->is_string() && *it == t.id) tab = t.id;
-        if (!tab) return bad("\"train.tab\" must be distill or batch");
+        if (!tab) return bad("\"train.tab\" must be distill, batch or ofa");
     }
     training_panel& p = state(st);
     // Check everything first: a refused request changes nothing.
@@ -574,7 +589,12 @@ nlohmann::json training_apply(app_state& st, const nlohmann::json& req) {
         if (auto e = lab::check_settings(s); !e.empty()) return bad("train.batch: " + e);
         if (!batch_cancel) batch_run = s;
     }
-    if ((run && p.batch.busy()) || (batch_run && (p.job.busy() || run)))
+    ofa_request ofa;
+    if (auto it = req.find("ofa"); it != req.end())
+        if (auto e = ofa_parse(p.ofa, *it, &ofa); !e.empty()) return bad(e);
+    const bool ofa_runs = ofa.run || ofa.measure;
+    if ((run && (p.batch.busy() || p.ofa.job.busy())) || (batch_run && (p.job.busy() || p.ofa.job.busy() || run)) ||
+        (ofa_runs && (p.job.busy() || p.batch.busy() || run || batch_run)))
         return bad("one training job at a time: cancel the running one first");
     std::optional<std::string> vt;
     std::optional<int> vi;
@@ -613,11 +633,17 @@ nlohmann::json training_apply(app_state& st, const nlohmann::json& req) {
         p.frames_while_busy = 0;
     }
     if (batch_cancel) p.batch.cancel();
+    if (auto e = ofa_apply(p.ofa, ofa); !e.empty()) return bad(e);
+    if (ofa.run) p.frames_while_busy = 0;
     if (vt) p.view_teacher = *vt;
     if (vi) p.view_image = *vi;
     if (vtemp) p.view_t = *vtemp;
     if (vt || vi || vtemp) refresh_view(p);
-    p.tab_request = tab ? *tab : std::string(batch_run || batch_cancel ? "batch" : req.contains("distill") || req.contains("view") ? "distill" : p.tab);
+    p.tab_request = tab ? *tab
+                        : std::string(req.contains("ofa")                          ? "ofa"
+                                      : batch_run || batch_cancel                  ? "batch"
+                                      : req.contains("distill") || req.contains("view") ? "distill"
+                                                                                   : p.tab);
     return {{"ok", true}};
 }
 
