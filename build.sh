@@ -360,33 +360,50 @@ cmd_dist() {
     log "dist/edgestudy.html ($(du -h dist/edgestudy.html | cut -f1)) — open it straight from disk"
 }
 
+# ctest in one build folder, its output to the terminal and to $2; the counts are read back
+# from that output by count_ctest.
+run_ctest() {
+    local dir="$1" out="$2"
+    log "ctest in $dir"
+    (cd "$dir" && ctest --output-on-failure --timeout 600 -j "$JOBS" 2>&1) | tee "$out"
+}
+
+TEST_PASSED=0
+TEST_FAILED=0
+count_ctest() {
+    local out="$1" line f t
+    line="$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$out" | tail -n1 || true)"
+    if [ -z "$line" ]; then
+        TEST_FAILED=$((TEST_FAILED + 1))
+        return 1
+    fi
+    f="$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/')"
+    t="$(echo "$line" | sed -E 's/.* tests failed out of ([0-9]+).*/\1/')"
+    TEST_PASSED=$((TEST_PASSED + t - f))
+    TEST_FAILED=$((TEST_FAILED + f))
+    [ "$f" = 0 ]
+}
+
 cmd_test() {
     cmd_native
     cmd_dist
-    cmd_fuzz_build
-    local failed=0 passed_total=0 failed_total=0 out
-    for dir in build/native build/web build/fuzz; do
-        log "ctest in $dir"
-        out="$(mktemp)"
-        if ! (cd "$dir" && ctest --output-on-failure --timeout 600 -j "$JOBS" 2>&1 | tee "$out"); then
-            failed=1
-        fi
-        local line p f
-        line="$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$out" | tail -n1 || true)"
-        if [ -z "$line" ]; then
-            failed=1
-            failed_total=$((failed_total + 1))
-        else
-            f="$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/')"
-            t="$(echo "$line" | sed -E 's/.* tests failed out of ([0-9]+).*/\1/')"
-            p=$((t - f))
-            passed_total=$((passed_total + p))
-            failed_total=$((failed_total + f))
-            [ "$f" = 0 ] || failed=1
-        fi
-        rm -f "$out"
-    done
-    echo "edgestudy: $passed_total passed, $failed_total failed"
+    local failed=0 logs
+    logs="$(mktemp -d)"
+    # The libFuzzer build and its bounded runs go on in the background, on the core the test
+    # suites below leave idle much of the time (each suite's longest test runs alone at the end).
+    log "building build/fuzz and running its tests in the background (log: $logs/fuzz.log)"
+    ( { cmd_fuzz_build && cd build/fuzz && ctest --output-on-failure --timeout 600 -j "$JOBS"; } > "$logs/fuzz.log" 2>&1 ) &
+    local fuzz_pid=$!
+    run_ctest build/native "$logs/native.txt" || true
+    count_ctest "$logs/native.txt" || failed=1
+    run_ctest build/web "$logs/web.txt" || true
+    count_ctest "$logs/web.txt" || failed=1
+    wait "$fuzz_pid" || true
+    log "build/fuzz (built and tested in the background):"
+    grep -vE '^\[[0-9]+/[0-9]+\] ' "$logs/fuzz.log" | tail -n 40
+    count_ctest "$logs/fuzz.log" || failed=1
+    rm -rf "$logs"
+    echo "edgestudy: $TEST_PASSED passed, $TEST_FAILED failed"
     return "$failed"
 }
 

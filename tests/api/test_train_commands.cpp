@@ -51,7 +51,17 @@ TEST_CASE("train and eval reject bad input") {
     CHECK(es::api::is_error(es::api::run({{"cmd", "eval"}, {"model", "/tmp/x.esw"}, {"subset", "half"}})));
 }
 
-TEST_CASE("the shipped models: all five presets, each at least 91% on all 10,000 test images, as recorded") {
+// Natively only: it evaluates 50,000 images (40 s in wasm); the wasm build's predictions are
+// checked against the native build's elsewhere (predictions hashes; the page's e2e compares
+// every Results cell's accuracy with the native CLI's).
+#ifdef __EMSCRIPTEN__
+constexpr bool native_only = true;
+#else
+constexpr bool native_only = false;
+#endif
+
+TEST_CASE("the shipped models: all five presets, each at least 91% on all 10,000 test images, as recorded" *
+          doctest::skip(native_only)) {
     const auto shipped = es::models::shipped_models();
     CHECK(shipped.size() == 5);
     double best = 0.0;
