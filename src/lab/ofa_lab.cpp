@@ -139,17 +139,22 @@ std::string ofa_job::start(const ofa_settings& s) {
     std::string err;
     auto path = nas::resolve_supernet(s.supernet, &err);
     if (!path) return err;
+    // Loaded and checked aside: a refused start leaves the job as it was.
+    std::optional<nas::supernet> fresh;
     if (!p.sup || p.sup_path != *path) {
-        auto sup = nas::load_supernet(*path, &err);
-        if (!sup) return *path + ": " + err;
-        p.sup = std::move(*sup);
+        fresh = nas::load_supernet(*path, &err);
+        if (!fresh) return *path + ": " + err;
+    }
+    const nas::ofa_space& check = fresh ? fresh->space : p.sup->space;
+    if (p.test->rows != check.res || p.test->cols != check.res || check.in_ch != 1)
+        return "the supernet takes " + std::to_string(check.res) + "x" + std::to_string(check.res) + "x" +
+               std::to_string(check.in_ch) + " images, the data is " + std::to_string(p.test->rows) + "x" +
+               std::to_string(p.test->cols) + "x1";
+    if (fresh) {
+        p.sup = std::move(*fresh);
         p.sup_path = *path;
     }
     const nas::ofa_space& sp = p.sup->space;
-    if (p.test->rows != sp.res || p.test->cols != sp.res || sp.in_ch != 1)
-        return "the supernet takes " + std::to_string(sp.res) + "x" + std::to_string(sp.res) + "x" +
-               std::to_string(sp.in_ch) + " images, the data is " + std::to_string(p.test->rows) + "x" +
-               std::to_string(p.test->cols) + "x1";
     settings_ = s;
     r_ = ofa_result{};
     r_.n = std::min(s.eval_limit, p.test->count);
@@ -160,10 +165,12 @@ std::string ofa_job::start(const ofa_settings& s) {
     if (s.search) r_.searches = {{"random", {}, {}, -1, 0}, {"evolution", {}, {}, -1, 0}};
     p.planned = {nas::largest(sp), nas::smallest(sp)};
     for (int i = 0; i < s.samples; ++i)
-        p.planned.push_back(nas::sample_config(sp, static_cast<std::uint64_t>(s.seed) * 7777ull + static_cast<std::uint64_t>(i)));
+        p.planned.push_back(
+            nas::canonical(sp, nas::sample_config(sp, static_cast<std::uint64_t>(s.seed) * 7777ull + static_cast<std::uint64_t>(i))));
     p.next_planned = 0;
     p.manual.clear();
     p.tested.clear();
+    p.measured.clear();  // latencies are this run's: its settings, this moment's machine
     p.cand = {};
     p.arm_seen.clear();
     p.arm_draws = 0;
@@ -182,7 +189,7 @@ std::string ofa_job::measure(const std::string& config) {
     std::string err;
     auto c = nas::parse_config(p.sup->space, config, &err);
     if (!c) return err;
-    p.manual.push_back(nas::config_text(*c));
+    p.manual.push_back(nas::config_text(nas::canonical(p.sup->space, *c)));
     if (p.ph == impl::phase::idle) {
         p.ph = impl::phase::manual;
         message_ = "running";
@@ -269,6 +276,7 @@ bool ofa_job::tick(double budget_ms) {
                 cfg = crossover_mutate(sp, *nas::parse_config(sp, pa.config, &err), *nas::parse_config(sp, pb.config, &err),
                                        settings_.mutate, seed);
             }
+            cfg = nas::canonical(sp, cfg);  // one text per network: repeats are recognised
             const std::string text = nas::config_text(cfg);
             if (arm == 1 && p.arm_seen.count(text) && p.arm_draws < max_draws) continue;  // evolution: no repeats
             p.arm_seen[text] = true;
@@ -298,7 +306,8 @@ bool ofa_job::tick(double budget_ms) {
             if (p.ph == impl::phase::sample) {
                 if (r_.budget_ms <= 0) {
                     std::vector<double> lat;
-                    for (const auto& pt : r_.points) lat.push_back(pt.latency_ms);
+                    for (const auto& pt : r_.points)
+                        if (pt.source != "manual") lat.push_back(pt.latency_ms);
                     r_.budget_ms = lat.empty() ? 0.0 : engine::median_of(lat);
                 }
                 p.ph = settings_.search ? impl::phase::random : impl::phase::idle;
@@ -308,6 +317,10 @@ bool ofa_job::tick(double budget_ms) {
                 p.ph = impl::phase::evolution;
                 p.arm_seen.clear();
                 p.arm_draws = 0;
+            } else if (p.ph == impl::phase::manual) {  // the user's sub-networks: the run's state stays
+                p.ph = impl::phase::idle;
+                message_ = "done";
+                continue;
             } else {
                 p.ph = impl::phase::idle;
             }
@@ -382,7 +395,12 @@ bool ofa_job::tick(double budget_ms) {
         } else if (c.stage == 3) {
             if (!c.recal.step()) {
                 c.recalibrated = c.recal.result();
-                c.ev.start(c.recalibrated, *p.test, settings_.eval_limit);
+                if (auto e = c.ev.start(c.recalibrated, *p.test, settings_.eval_limit); !e.empty()) {
+                    c.active = false;
+                    p.ph = impl::phase::idle;
+                    message_ = e;
+                    break;
+                }
                 c.stage = 4;
             }
         } else {

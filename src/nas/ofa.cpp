@@ -156,6 +156,18 @@ std::string check_config(const ofa_space& s, const ofa_config& c) {
     return "";
 }
 
+ofa_config canonical(const ofa_space& s, const ofa_config& c) {
+    ofa_config out = c;
+    std::size_t slot = 0;
+    for (std::size_t st = 0; st < s.depths.size() && st < c.depth.size(); ++st)
+        for (int i = 0; i < s.depths[st].back(); ++i, ++slot)
+            if (i >= c.depth[st] && slot < out.kernel.size() && slot < out.expand.size()) {
+                out.kernel[slot] = s.kernels.front();
+                out.expand[slot] = s.expands.front();
+            }
+    return out;
+}
+
 std::string config_text(const ofa_config& c) {
     std::ostringstream o;
     auto list = [&](char tag, const std::vector<int>& v) {

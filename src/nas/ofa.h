@@ -54,6 +54,9 @@ ofa_config largest(const ofa_space& s);
 ofa_config smallest(const ofa_space& s);
 // "" or what is wrong (sizes, a value outside its choices).
 std::string check_config(const ofa_space& s, const ofa_config& c);
+// The same network with every slot beyond its stage's depth set to the smallest choices: two
+// configs describe one network iff their canonical forms are equal (the labs key on it).
+ofa_config canonical(const ofa_space& s, const ofa_config& c);
 // "d2,3,3-k3,5,7,...-e3,4,6,..." (stable, for tables and tests); parse_config reads it back.
 std::string config_text(const ofa_config& c);
 std::optional<ofa_config> parse_config(const ofa_space& s, const std::string& text, std::string* error);

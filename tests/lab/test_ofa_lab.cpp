@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <set>
 
 using namespace es;
 
@@ -40,6 +41,7 @@ TEST_CASE("ofa lab: evolution's child takes its genes from its parents") {
     for (std::uint64_t seed = 1; seed < 30; ++seed) {
         const auto c = lab::crossover_mutate(s, a, b, 0.0, seed);
         CHECK(nas::check_config(s, c).empty());
+        for (std::size_t i = 0; i < c.depth.size(); ++i) CHECK((c.depth[i] == a.depth[i] || c.depth[i] == b.depth[i]));
         for (std::size_t i = 0; i < c.kernel.size(); ++i) {
             CHECK((c.kernel[i] == a.kernel[i] || c.kernel[i] == b.kernel[i]));
             CHECK((c.expand[i] == a.expand[i] || c.expand[i] == b.expand[i]));
@@ -89,12 +91,17 @@ TEST_CASE("ofa lab: sampling, both searches under the budget, repeatable") {
     }
     REQUIRE(r.searches.size() == 2);
     for (const auto& sr : r.searches) {
-        CHECK(sr.tested.size() <= 4u);
+        CHECK(sr.tested.size() == 4u);  // the small space has enough sub-networks within the budget
+        CHECK(sr.best_point >= 0);
         CHECK(sr.best.size() == sr.tested.size());
         for (std::size_t i = 1; i < sr.best.size(); ++i) CHECK(sr.best[i] >= sr.best[i - 1]);
         for (int t : sr.tested) CHECK(r.points[static_cast<std::size_t>(t)].latency_ms <= r.budget_ms);
         if (!sr.tested.empty()) CHECK(sr.best_point >= 0);
     }
+    // Evolution never tests one network twice (configs differing only in dropped blocks are one).
+    std::set<std::string> evo;
+    for (int t : r.searches[1].tested) evo.insert(nas::config_text(nas::canonical(s, *nas::parse_config(s, r.points[static_cast<std::size_t>(t)].config, nullptr))));
+    CHECK(evo.size() == r.searches[1].tested.size());
     CHECK_FALSE(r.pareto.empty());
     const auto json = lab::to_json(r);
     CHECK(json["points"].size() == r.points.size());
@@ -132,6 +139,16 @@ TEST_CASE("ofa lab: sampling, both searches under the budget, repeatable") {
     std::string bad = k.measure("d1,1-k4,3,3,3-e2,2,2,2");
     CHECK(bad.find("kernel 4") != std::string::npos);
     CHECK_FALSE(k.busy());
+    // A refused start leaves the last run and its supernet as they were.
+    const auto before = k.result().points.size();
+    lab::ofa_settings worse = st;
+    worse.supernet = "no/such/file.esw";
+    CHECK_FALSE(k.start(worse).empty());
+    CHECK(k.result().points.size() == before);
+    CHECK(k.measure("d1,1-k3,3,3,3-e2,2,2,2").empty());  // still the small space's supernet
+    while (k.tick(50.0)) {
+    }
+    CHECK(k.result().finished);
     std::remove(path.c_str());
 }
 

@@ -34,6 +34,27 @@ TEST_CASE("ofa: configs, text round trip, refusals") {
     CHECK_FALSE(nas::check_space(odd).empty());
 }
 
+TEST_CASE("ofa: the canonical form names each network once") {
+    const nas::ofa_space s;
+    auto a = nas::largest(s);
+    a.depth = {1, 2, 2};
+    auto b = a;
+    b.kernel[1] = 3;  // stage 1's second block: dropped at depth 1
+    b.expand[4] = 4;  // stage 2's third block: dropped
+    CHECK(nas::config_text(a) != nas::config_text(b));
+    CHECK(nas::config_text(nas::canonical(s, a)) == nas::config_text(nas::canonical(s, b)));
+    const auto c = nas::canonical(s, a);
+    CHECK(c.kernel[0] == 7);  // blocks in use keep their choices
+    CHECK(c.kernel[1] == 3);
+    CHECK(c.expand[1] == 3);
+    CHECK(nas::config_text(nas::canonical(s, nas::largest(s))) == nas::config_text(nas::largest(s)));
+    std::string err;
+    auto m1 = nas::extract(nas::build_supernet(s, 2), s, a, &err), m2 = nas::extract(nas::build_supernet(s, 2), s, c, &err);
+    REQUIRE(m1.has_value());
+    REQUIRE(m2.has_value());
+    CHECK(m1->weights == m2->weights);  // the same network
+}
+
 TEST_CASE("ofa: sub-networks are nested slices of the supernet") {
     const nas::ofa_space s;
     auto super = nas::build_supernet(s, 3);

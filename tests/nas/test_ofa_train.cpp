@@ -152,6 +152,13 @@ TEST_CASE("ofa train: the trainer's schedule window follows the long schedule") 
         REQUIRE(t.step());
         CHECK(t.status().lr == doctest::Approx(train::cosine_lr(0.1f, 40 + i, 100, 10)));
     }
+    // A window running past the schedule's end stays at its last step's rate.
+    o.schedule_offset = 98;
+    REQUIRE(t.start(m, *train, o).empty());
+    for (long long i = 0; i < 3; ++i) {
+        REQUIRE(t.step());
+        CHECK(t.status().lr == doctest::Approx(train::cosine_lr(0.1f, std::min(98 + i, 99LL), 100, 10)));
+    }
     o.schedule_offset = 100;
     CHECK_FALSE(t.start(m, *train, o).empty());
 }
@@ -184,6 +191,7 @@ TEST_CASE("ofa train: progressive shrinking trains every phase and the file roun
     REQUIRE(r.phases.size() == 4);
     CHECK(r.phases[0].subnets == 1);
     CHECK(r.phases[1].subnets == 2);
+    CHECK(r.phases[2].subnets == 2);
     CHECK(r.phases[3].subnets == 3);
     CHECK(r.step_loss.size() == 20);
     for (float l : r.step_loss) CHECK(std::isfinite(l));

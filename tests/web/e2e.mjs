@@ -573,7 +573,7 @@ async function testOfa(page, label, prefix) {
   const ref = cliJson(wasmCli, args);
   const same = ref.points && ref.points.length === 4 &&
     ref.points.every((p, i) => o.points[i] && p.config === o.points[i].config && p.accuracy === o.points[i].accuracy && p.macs === o.points[i].macs);
-  const within = o.searches.length === 2 && o.searches.every((x) => x.tested.length <= 3 && x.tested.length === x.best_so_far.length &&
+  const within = o.searches.length === 2 && o.searches.every((x) => x.tested.length === 3 && x.tested.length === x.best_so_far.length &&
     x.tested.every((i) => o.points[i].latency_ms <= o.budget_ms) && x.best_so_far.every((b, i) => i === 0 || b >= x.best_so_far[i - 1]));
   check(r.ok === true && s.tab === 'ofa' && o.finished && same && within && o.points[0].latency_ms > o.points[1].latency_ms &&
         o.pareto.length >= 1 && s.frames_while_busy > 10,
@@ -583,7 +583,7 @@ async function testOfa(page, label, prefix) {
     `(best ${o.searches.map((x) => x.best ? (100 * x.best.accuracy).toFixed(0) + '%' : '-').join(' / ')}), ` +
     `${s.frames_while_busy} frames in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   // A hand-picked sub-network: measured like the others, equal to the CLI's --config.
-  const pick = 'd1,2,2-k5,5,5,5,5,5,5,5-e4,4,4,4,4,4,4,4';
+  const pick = 'd1,2,2-k5,3,5,5,3,5,5,3-e4,3,4,4,3,4,4,3';  // canonical: dropped blocks at the smallest choices
   const rm = await page.evaluate((c) => edgestudy.ui.set({ train: { ofa: { config: c, action: 'measure' } } }), pick);
   await page.waitForFunction(() => !edgestudy.ui.get().train.busy, null, { timeout: 300_000, polling: 250 });
   const m = (await page.evaluate(() => edgestudy.ui.get())).train.ofa;
@@ -606,9 +606,12 @@ async function testOfa(page, label, prefix) {
     edgestudy.ui.set({ train: { ofa: { action: 'jump' } } }),
     edgestudy.ui.set({ train: { ofa: { supernet: 'nosuch.esw' } } }),
     edgestudy.ui.set({ train: { ofa: { budget: 3 } } }),
+    edgestudy.ui.set({ train: { ofa: { action: 'cancel', evals: 5 } } }),
+    edgestudy.ui.set({ train: { ofa: { evals: 4294967299 } } }),
   ]);
   const after = (await page.evaluate(() => edgestudy.ui.get())).train;
-  check(bad.every((b) => typeof b.error === 'string') && !after.busy && after.ofa.points.length === m.points.length,
+  check(bad.every((b) => typeof b.error === 'string') && !after.busy && after.ofa.points.length === m.points.length &&
+        after.ofa.settings.evals === 3 && after.ofa.settings.population === 2 && after.ofa.budget_ms === m.budget_ms,
     `${label}: bad Once-for-All requests answer errors, results untouched (${bad.map((b) => b.error).join(' | ')})`);
   const qz = await page.evaluate(() => { const r = edgestudy.ui.set({ quiz: { section: '4.3', start: 'due' } }); return [r, edgestudy.ui.get().quiz]; });
   const cur = qz[1] && qz[1].drill && qz[1].drill.current;

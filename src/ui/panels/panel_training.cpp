@@ -20,6 +20,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -515,7 +516,7 @@ nlohmann::json training_apply(app_state& st, const nlohmann::json& req) {
                 return true;
             };
             auto whole = [&](int* out) {
-                if (!f->is_number_integer()) return false;
+                if (!f->is_number_integer() || f->get<long long>() < INT_MIN || f->get<long long>() > INT_MAX) return false;
                 *out = f->get<int>();
                 return true;
             };
@@ -556,7 +557,7 @@ nlohmann::json training_apply(app_state& st, const nlohmann::json& req) {
             const std::string k = f.key();
             bool ok = true;
             auto whole = [&](int* out) {
-                if (!f->is_number_integer()) return false;
+                if (!f->is_number_integer() || f->get<long long>() < INT_MIN || f->get<long long>() > INT_MAX) return false;
                 *out = f->get<int>();
                 return true;
             };

@@ -12,6 +12,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 
@@ -328,11 +329,13 @@ std::string ofa_parse(const ofa_panel& p, const nlohmann::json& req, ofa_request
     std::string action = "run";
     bool has_action = false;
     std::optional<std::string> config;
+    bool settings_given = false;
     for (auto f = req.begin(); f != req.end(); ++f) {
         const std::string k = f.key();
+        settings_given = settings_given || (k != "config" && k != "action");
         bool ok = true;
         auto whole = [&](int* v) {
-            if (!f->is_number_integer()) return false;
+            if (!f->is_number_integer() || f->get<long long>() < INT_MIN || f->get<long long>() > INT_MAX) return false;
             *v = f->get<int>();
             return true;
         };
@@ -369,6 +372,8 @@ std::string ofa_parse(const ofa_panel& p, const nlohmann::json& req, ofa_request
         if (!ok) return "\"train.ofa." + k + "\" " + (k == "action" ? "must be run, cancel or measure" : "has the wrong type");
     }
     if (!has_action && config) action = "measure";
+    if (action != "run" && settings_given)
+        return "\"train.ofa\": settings go with the action run, not " + action;
     if (action == "measure") {
         if (!config) return "\"train.ofa.action\": measure needs a \"config\"";
         std::string err;
