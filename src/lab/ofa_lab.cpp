@@ -220,6 +220,12 @@ bool ofa_job::tick(double budget_ms) {
     impl& p = *p_;
     const nas::ofa_space& sp = p.sup->space;
     const double t_start = now_ms();
+    // A sub-network that cannot be built, timed or tested ends the job with the reason.
+    auto stop = [&](const std::string& why) {
+        p.cand.active = false;
+        p.ph = impl::phase::idle;
+        message_ = why;
+    };
     auto record_search = [&](int search, int point) {
         ofa_search& s = r_.searches[static_cast<std::size_t>(search)];
         s.tested.push_back(point);
@@ -334,9 +340,7 @@ bool ofa_job::tick(double budget_ms) {
             std::string err;
             c.sub = nas::extract(p.sup->model, sp, c.c, &err);
             if (!c.sub) {
-                c.active = false;
-                p.ph = impl::phase::idle;
-                message_ = err;
+                stop(err);
                 break;
             }
             c.pt.config = c.text;
@@ -350,9 +354,7 @@ bool ofa_job::tick(double budget_ms) {
                 c.pt.macs = models::analyze(*c.sub).total.macs;
                 c.pt.params = engine::param_count(*c.sub);
                 if (auto e = c.timing.prepare(engine::optimize(*c.sub), 1); !e.empty()) {
-                    c.active = false;
-                    p.ph = impl::phase::idle;
-                    message_ = e;
+                    stop(e);
                     break;
                 }
                 engine::fill_bench_input(c.timing.input(), c.timing.input_count());
@@ -386,9 +388,7 @@ bool ofa_job::tick(double budget_ms) {
                 continue;
             }
             if (auto e = c.recal.start(*c.sub, *p.train, settings_.recal_images, recal_batch); !e.empty()) {
-                c.active = false;
-                p.ph = impl::phase::idle;
-                message_ = e;
+                stop(e);
                 break;
             }
             c.stage = 3;
@@ -396,9 +396,7 @@ bool ofa_job::tick(double budget_ms) {
             if (!c.recal.step()) {
                 c.recalibrated = c.recal.result();
                 if (auto e = c.ev.start(c.recalibrated, *p.test, settings_.eval_limit); !e.empty()) {
-                    c.active = false;
-                    p.ph = impl::phase::idle;
-                    message_ = e;
+                    stop(e);
                     break;
                 }
                 c.stage = 4;

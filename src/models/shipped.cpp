@@ -27,19 +27,22 @@ std::string shipped_models_dir() {
 
 std::vector<std::string> shipped_models() {
     std::vector<std::string> out;
-    const std::string dir = shipped_models_dir();
     for (const auto& n : arch_names())
-        if (is_tiny(n) && is_file(dir + "/" + n + ".esw")) out.push_back(n);
+        if (is_tiny(n) && !shipped_file(n).empty()) out.push_back(n);
     return out;
+}
+
+std::string shipped_file(const std::string& name) {
+    const std::string p = shipped_models_dir() + "/" + name + ".esw";
+    return is_file(p) ? p : "";
 }
 
 std::optional<std::string> resolve_model(const std::string& name, std::string* error) {
     if (!is_tiny(name)) return name;
-    const std::string p = shipped_models_dir() + "/" + name + ".esw";
-    if (is_file(p)) return p;
+    if (auto p = shipped_file(name); !p.empty()) return p;
     if (error)
-        *error = "no trained weights for \"" + name + "\" ship with this build (looked for " + p +
-                 "; ./build.sh weights trains them)";
+        *error = "no trained weights for \"" + name + "\" ship with this build (looked for " + shipped_models_dir() + "/" +
+                 name + ".esw; ./build.sh weights trains them)";
     return std::nullopt;
 }
 

@@ -18,6 +18,8 @@ namespace es::models {
 std::string shipped_models_dir();
 // Presets whose weights are present, in the registry's order.
 std::vector<std::string> shipped_models();
+// shipped_models_dir()/NAME.esw when that file exists, else "" (presets and the supernet).
+std::string shipped_file(const std::string& name);
 // A tiny preset's name → its shipped weights file; anything else is taken as a file path.
 // nullopt + *error when NAME is a preset whose weights are missing.
 std::optional<std::string> resolve_model(const std::string& name_or_path, std::string* error);

@@ -124,21 +124,20 @@ int max_blocks(const ofa_space& s) {
     return n;
 }
 
-ofa_config largest(const ofa_space& s) {
+namespace {
+// Every choice at its first (smallest) or last (largest) value.
+ofa_config corner(const ofa_space& s, bool large) {
+    auto end = [large](const std::vector<int>& v) { return large ? v.back() : v.front(); };
     ofa_config c;
-    for (const auto& d : s.depths) c.depth.push_back(d.back());
-    c.kernel.assign(static_cast<std::size_t>(max_blocks(s)), s.kernels.back());
-    c.expand.assign(static_cast<std::size_t>(max_blocks(s)), s.expands.back());
+    for (const auto& d : s.depths) c.depth.push_back(end(d));
+    c.kernel.assign(static_cast<std::size_t>(max_blocks(s)), end(s.kernels));
+    c.expand.assign(static_cast<std::size_t>(max_blocks(s)), end(s.expands));
     return c;
 }
+}  // namespace
 
-ofa_config smallest(const ofa_space& s) {
-    ofa_config c;
-    for (const auto& d : s.depths) c.depth.push_back(d.front());
-    c.kernel.assign(static_cast<std::size_t>(max_blocks(s)), s.kernels.front());
-    c.expand.assign(static_cast<std::size_t>(max_blocks(s)), s.expands.front());
-    return c;
-}
+ofa_config largest(const ofa_space& s) { return corner(s, true); }
+ofa_config smallest(const ofa_space& s) { return corner(s, false); }
 
 std::string check_config(const ofa_space& s, const ofa_config& c) {
     if (c.depth.size() != s.depths.size())

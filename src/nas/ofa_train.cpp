@@ -6,8 +6,6 @@
 #include "train/graph.h"
 #include "train/trainer.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -372,11 +370,10 @@ std::optional<supernet> load_supernet(const std::string& path, std::string* erro
 
 std::optional<std::string> resolve_supernet(const std::string& name, std::string* error) {
     if (name != shipped_supernet) return name;
-    const std::string p = models::shipped_models_dir() + "/" + name + ".esw";
-    struct stat st {};
-    if (::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return p;
-    if (error) *error = "the Once-for-All supernet does not ship with this build (looked for " + p +
-                        "; ./build.sh ofa-weights trains it)";
+    if (auto p = models::shipped_file(name); !p.empty()) return p;
+    if (error)
+        *error = "the Once-for-All supernet does not ship with this build (looked for " + models::shipped_models_dir() + "/" +
+                 name + ".esw; ./build.sh ofa-weights trains it)";
     return std::nullopt;
 }
 

@@ -730,7 +730,8 @@ std::string check_job_fields(const nlohmann::json& req, const char* what,
             return std::string("unknown prune.") + what + " field \"" + it.key() + "\" (known: " + known + ")";
         }
         const std::string t = type, name = std::string("\"prune.") + what + "." + it.key() + "\"";
-        if (t == "int" && !it->is_number_integer()) return name + " must be a whole number";
+        int whole = 0;
+        if (t == "int" && !json_int(*it, &whole)) return name + " must be a whole number";
         if (t == "number" && !it->is_number()) return name + " must be a number";
         if (t == "bool" && !it->is_boolean()) return name + " must be true or false";
         if (t == "string" && !it->is_string()) return name + " must be a string";

@@ -20,7 +20,6 @@
 #include <imgui.h>
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -197,14 +196,7 @@ void draw_distill(app_state& st) {
         p.frames_while_busy = 0;
     }
     ImGui::EndDisabled();
-    if (busy) {
-        ImGui::SameLine();
-        if (ImGui::Button(tr(st, "train.cancel"))) p.job.cancel();
-    }
-    if (!p.error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", p.error.c_str());
-    ImGui::PushTextWrapPos(0.0f);
-    ImGui::TextDisabled("%s", tr(st, "train.kd.time_note"));
-    ImGui::PopTextWrapPos();
+    if (lab_footer(st, busy, p.error, "train.kd.time_note")) p.job.cancel();
 
     const auto& r = p.job.result();
     const auto& cfg = p.job.settings();
@@ -342,14 +334,7 @@ void draw_batch(app_state& st) {
         p.frames_while_busy = 0;
     }
     ImGui::EndDisabled();
-    if (busy) {
-        ImGui::SameLine();
-        if (ImGui::Button(tr(st, "train.cancel"))) p.batch.cancel();
-    }
-    if (!p.batch_error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", p.batch_error.c_str());
-    ImGui::PushTextWrapPos(0.0f);
-    ImGui::TextDisabled("%s", tr(st, "train.bs.time_note"));
-    ImGui::PopTextWrapPos();
+    if (lab_footer(st, busy, p.batch_error, "train.bs.time_note")) p.batch.cancel();
     const auto& r = p.batch.result();
     const auto& cfg = p.batch.settings();
     if (r.arms.empty()) return;
@@ -515,11 +500,7 @@ nlohmann::json training_apply(app_state& st, const nlohmann::json& req) {
                 *out = f->get<double>();
                 return true;
             };
-            auto whole = [&](int* out) {
-                if (!f->is_number_integer() || f->get<long long>() < INT_MIN || f->get<long long>() > INT_MAX) return false;
-                *out = f->get<int>();
-                return true;
-            };
+            auto whole = [&](int* out) { return json_int(*f, out); };
             bool ok = true;
             if (k == "teacher" || k == "student") {
                 ok = f->is_string();
@@ -556,11 +537,7 @@ nlohmann::json training_apply(app_state& st, const nlohmann::json& req) {
         for (auto f = it->begin(); f != it->end(); ++f) {
             const std::string k = f.key();
             bool ok = true;
-            auto whole = [&](int* out) {
-                if (!f->is_number_integer() || f->get<long long>() < INT_MIN || f->get<long long>() > INT_MAX) return false;
-                *out = f->get<int>();
-                return true;
-            };
+            auto whole = [&](int* out) { return json_int(*f, out); };
             if (k == "model") {
                 ok = f->is_string();
                 if (ok) s.model = f->get<std::string>();

@@ -12,7 +12,6 @@
 #include <imgui.h>
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <cstdio>
 
@@ -161,14 +160,7 @@ void draw_ofa(app_state& st, ofa_panel& p, bool others_busy) {
     s.seed = std::max(0, s.seed);
     if (ImGui::Button(tr(st, "train.ofa.run"))) p.error = p.job.start(s);
     ImGui::EndDisabled();
-    if (busy) {
-        ImGui::SameLine();
-        if (ImGui::Button(tr(st, "train.cancel"))) p.job.cancel();
-    }
-    if (!p.error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", p.error.c_str());
-    ImGui::PushTextWrapPos(0.0f);
-    ImGui::TextDisabled("%s", tr(st, "train.ofa.budget_note"));
-    ImGui::PopTextWrapPos();
+    if (lab_footer(st, busy, p.error, "train.ofa.budget_note")) p.job.cancel();
 
     const auto& r = p.job.result();
     const auto& cfg = p.job.settings();
@@ -334,11 +326,7 @@ std::string ofa_parse(const ofa_panel& p, const nlohmann::json& req, ofa_request
         const std::string k = f.key();
         settings_given = settings_given || (k != "config" && k != "action");
         bool ok = true;
-        auto whole = [&](int* v) {
-            if (!f->is_number_integer() || f->get<long long>() < INT_MIN || f->get<long long>() > INT_MAX) return false;
-            *v = f->get<int>();
-            return true;
-        };
+        auto whole = [&](int* v) { return json_int(*f, v); };
         auto num = [&](double* v) {
             if (!f->is_number()) return false;
             *v = f->get<double>();

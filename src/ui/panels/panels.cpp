@@ -1,5 +1,8 @@
 #include "ui/panels/panels.h"
 
+#include <climits>
+#include <cstdint>
+
 #include <imgui.h>
 
 #include <string>
@@ -25,6 +28,28 @@ static_assert(sizeof(table) / sizeof(table[0]) == panel_count);
 }  // namespace
 
 std::span<const panel_def> panel_table() { return table; }
+
+bool json_int(const nlohmann::json& v, int* out) {
+    if (!v.is_number_integer()) return false;
+    if (v.is_number_unsigned() ? v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT_MAX)
+                               : v.get<std::int64_t>() < INT_MIN || v.get<std::int64_t>() > INT_MAX)
+        return false;
+    *out = v.get<int>();
+    return true;
+}
+
+bool lab_footer(const app_state& st, bool busy, const std::string& error, const char* note_key) {
+    bool cancel = false;
+    if (busy) {
+        ImGui::SameLine();
+        cancel = ImGui::Button(tr(st, "train.cancel"));
+    }
+    if (!error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", error.c_str());
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextDisabled("%s", tr(st, note_key));
+    ImGui::PopTextWrapPos();
+    return cancel;
+}
 
 void text_wrapped(const char* s) {
     ImGui::PushTextWrapPos(0.0f);

@@ -6,6 +6,8 @@
 #include "calc/step.h"
 #include "ui/app.h"
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <span>
 #include <string>
@@ -65,6 +67,14 @@ void draw_tabs(app_state& st, const char* bar_id, std::span<const panel_tab> tab
 // A small button that opens the Quiz panel on a drill of the sheet's bullets under `scope`
 // ("4.1": every 4.1.x item and generator), due items first (panel_quiz.cpp).
 void quiz_link(app_state& st, const char* scope);
+
+// A ui-hook field that must be a whole number: true and *out set when `v` is an integer within
+// int's range (a larger one would wrap in get<int>()).
+bool json_int(const nlohmann::json& v, int* out);
+
+// Below a lab's settings row: Cancel while it runs (true when clicked), the last error in red,
+// and a wrapped grey note (the string table's `note_key`).
+bool lab_footer(const app_state& st, bool busy, const std::string& error, const char* note_key);
 
 // Shared drawing helpers.
 void text_wrapped(const char* s);
